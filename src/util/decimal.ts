@@ -7,16 +7,27 @@ export interface Decimal {
   readonly scale: number;
 }
 
-const DECIMAL_PATTERN = /^([+-])?(\d+)(?:\.(\d*))?$|^([+-])?\.(\d+)$/;
+const DECIMAL_PATTERN = /^([+-])?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?$/;
 
+/** Parses "12.50", "-.5" or "1.25e-9" (the form JavaScript prints small numbers in) exactly. */
 export function parseDecimal(text: string): Decimal {
   const match = DECIMAL_PATTERN.exec(text.trim());
   if (!match) throw new Error(`not a decimal number: ${JSON.stringify(text)}`);
-  const sign = match[1] ?? match[4];
-  const whole = match[2] ?? '0';
-  const fraction = match[3] ?? match[5] ?? '';
-  const units = BigInt(whole + fraction) * (sign === '-' ? -1n : 1n);
-  return { units, scale: fraction.length };
+  const [, sign, whole = '0', fraction = match[4] ?? '', , exponentText] = match;
+  const exponent = Number(exponentText ?? 0);
+  let units = BigInt(whole + fraction) * (sign === '-' ? -1n : 1n);
+  let scale = fraction.length - exponent;
+  if (scale < 0) {
+    units *= 10n ** BigInt(-scale);
+    scale = 0;
+  }
+  return { units, scale };
+}
+
+/** A JSON number (quantities are numbers in Orb's API) as an exact decimal of its shortest text. */
+export function decimalFromNumber(value: number): Decimal {
+  if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  return parseDecimal(String(value));
 }
 
 /** Same value at a larger scale; throws rather than drop digits when the scale would shrink. */

@@ -1,0 +1,26 @@
+/**
+ * An error the user can act on: the CLI prints its message as one line on stderr and exits
+ * non-zero, with no stack trace. Anything else is a bug and is printed in full.
+ */
+export class UserError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UserError';
+  }
+}
+
+/** Records that failed validation were kept in the rejects table; the run must still fail. */
+export class RejectedRecordsError extends UserError {
+  constructor(readonly rejects: ReadonlyArray<{ stream: string; partition: string; reason: string }>) {
+    const first = rejects[0];
+    super(
+      `${rejects.length} record(s) failed validation and were kept in the rejects table` +
+        (first ? `; first: stream ${first.stream}, ${first.partition}: ${first.reason}` : ''),
+    );
+    this.name = 'RejectedRecordsError';
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
