@@ -1,0 +1,86 @@
+/**
+ * The Orb simulator: a deterministic, seeded fake Orb account served over HTTP with Orb's response
+ * shapes, plus a controllable clock, fault injection, a request log and the ground truth.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateAccount } from './account.js';
+import { createClock, currentHour, toInstant, type Clock } from './clock.js';
+import { createFaults, type Faults } from './faults.js';
+import { createRequestListener } from './http-server.js';
+import { createRequestLog, type RequestLog } from './requests.js';
+import { createTruth, type Truth } from './truth.js';
+
+export type { FaultRule } from './faults.js';
+export type { RequestEntry } from './requests.js';
+export type { TruthDailyCost, TruthDailySubscriptionCost, TruthSubscription } from './truth.js';
+
+export interface SimulatorOptions {
+  seed?: number; // default 1
+  customers?: number; // default 12
+  subscriptions?: number; // default 30 (every customer has >= 1 subscription when subscriptions >= customers)
+  days?: number; // days of history before `now`, default 120
+  now?: string | Date; // initial clock instant; default: the current wall-clock time truncated to the UTC hour
+  apiKey?: string; // when set only `Bearer <apiKey>` is accepted; otherwise any non-empty bearer token
+}
+
+export interface Simulator {
+  readonly clock: Clock;
+  readonly faults: Faults;
+  readonly truth: Truth;
+  readonly requests: RequestLog;
+  /** Resolves to the base URL, e.g. http://127.0.0.1:12345 (routes are served at / and at /v1). */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result < min) throw new Error(`${name} must be an integer >= ${min}`);
+  return result;
+}
+
+export function createSimulator(options: SimulatorOptions = {}): Simulator {
+  const now = options.now === undefined ? currentHour() : toInstant(options.now);
+  const account = generateAccount({
+    seed: integerOption('seed', options.seed, 1, Number.MIN_SAFE_INTEGER),
+    customers: integerOption('customers', options.customers, 12, 1),
+    subscriptions: integerOption('subscriptions', options.subscriptions, 30, 0),
+    days: integerOption('days', options.days, 120, 1),
+    now,
+  });
+  const clock = createClock(now);
+  const faults = createFaults();
+  const requests = createRequestLog();
+  const listener = createRequestListener({ account, clock, faults, requests, apiKey: options.apiKey });
+  let server: Server | null = null;
+
+  return {
+    clock,
+    faults: { inject: (rule) => faults.inject(rule), clear: () => faults.clear() },
+    truth: createTruth(account, clock),
+    requests: { count: (path) => requests.count(path), log: () => requests.log(), reset: () => requests.reset() },
+    listen(port = 0, host = '127.0.0.1') {
+      if (server) return Promise.reject(new Error('simulator is already listening'));
+      const started = createServer(listener);
+      server = started;
+      return new Promise((resolve, reject) => {
+        started.once('error', reject);
+        started.listen(port, host, () => {
+          const { port: actual } = started.address() as AddressInfo;
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${actual}`);
+        });
+      });
+    },
+    close() {
+      const running = server;
+      server = null;
+      if (!running) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        running.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive connections (the SDK's fetch pools them) would otherwise hold close() open.
+        running.closeAllConnections();
+      });
+    },
+  };
+}

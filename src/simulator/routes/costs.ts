@@ -1,0 +1,57 @@
+/** GET /subscriptions/{id}/costs: Orb's day-by-day cost windows, cumulative (default) or periodic. */
+import { formatDecimal } from '../../util/decimal.js';
+import { addDays, localDate, startOfLocalDay } from '../../util/time-zone.js';
+import { statusAt, type SubscriptionRecord } from '../account.js';
+import { costsByDay, type DayCosts } from '../costs.js';
+import { constraintViolation } from '../orb-errors.js';
+import { periodContaining } from '../periods.js';
+import type { PeriodAmounts } from '../pricing.js';
+import { iso, priceJson } from '../shapes.js';
+import { findSubscription, type RouteContext } from './context.js';
+import { oneOf, optionalInstant } from './query.js';
+
+const VIEW_MODES = ['cumulative', 'periodic'] as const;
+type ViewMode = (typeof VIEW_MODES)[number];
+
+/**
+ * Without timeframe_start Orb reports the current billing period, or for an ended subscription the
+ * last period in which it was active.
+ */
+function defaultStart(subscription: SubscriptionRecord, now: Date): Date {
+  const tz = subscription.customer.timezone;
+  const status = statusAt(subscription, now);
+  if (status === 'upcoming') return subscription.start;
+  const lastDay = status === 'ended' && subscription.endDate ? addDays(subscription.endDate, -1) : localDate(now, tz);
+  return startOfLocalDay(periodContaining(lastDay, subscription.billingCycleDay).start, tz);
+}
+
+function windowJson(subscription: SubscriptionRecord, day: DayCosts, mode: ViewMode): unknown {
+  const amounts: PeriodAmounts = mode === 'cumulative' ? day.cumulative : day.periodic;
+  return {
+    subtotal: formatDecimal(amounts.subtotal),
+    total: formatDecimal(amounts.total),
+    // Cumulative windows always start at the billing period start; periodic ones span one day.
+    timeframe_start: iso(mode === 'cumulative' ? day.periodStart : day.start),
+    timeframe_end: iso(day.end),
+    per_price_costs: amounts.prices.map((p) => ({
+      quantity: p.quantity,
+      subtotal: formatDecimal(p.subtotal),
+      total: formatDecimal(p.total),
+      price: priceJson(subscription.plan, p.price),
+      price_id: p.price.id,
+    })),
+  };
+}
+
+export function fetchSubscriptionCosts(ctx: RouteContext, id: string, query: URLSearchParams): unknown {
+  const subscription = findSubscription(ctx, id);
+  const start = optionalInstant(query, 'timeframe_start') ?? defaultStart(subscription, ctx.now);
+  const end = optionalInstant(query, 'timeframe_end') ?? ctx.now;
+  const mode = oneOf(query, 'view_mode', VIEW_MODES, 'cumulative');
+  if (start.getTime() > end.getTime()) throw constraintViolation('timeframe_start must not be after timeframe_end');
+  // Costs are only ever in the plan's currency; asking for another one finds nothing.
+  const currency = query.get('currency');
+  if (currency && currency !== subscription.plan.currency) return { data: [] };
+  const days = costsByDay(ctx.account.seed, subscription, start, end, ctx.now);
+  return { data: Array.from(days, (day) => windowJson(subscription, day, mode)) };
+}
