@@ -4,7 +4,9 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { UserError, errorMessage } from '../../errors.js';
-import { BaseDestination, type Db, type Row, type TableShape } from '../destination.js';
+import { formatDecimal } from '../../util/decimal.js';
+import { BaseDestination, type ColumnType, type Db, type Row, type TableShape } from '../destination.js';
+import { toMoney } from '../money.js';
 import { postgresTypeParsers } from '../normalize.js';
 
 export class PostgresDestination extends BaseDestination<pg.PoolClient> {
@@ -78,15 +80,16 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   protected async bulkLoadOn(client: pg.PoolClient, table: TableShape, rows: readonly Row[]): Promise<void> {
     const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
     const copy = client.query(copyFrom(`copy "${table.name}" (${columns}) from stdin`));
-    await pipeline(Readable.from(copyLines(rows)), copy);
+    await pipeline(Readable.from(copyLines(table, rows)), copy);
   }
 }
 
 /** COPY's text format, a few hundred rows per chunk. */
-function* copyLines(rows: readonly Row[]): Generator<string> {
+function* copyLines(table: TableShape, rows: readonly Row[]): Generator<string> {
+  const types = table.columns.map((column) => column.type);
   let chunk = '';
   for (const [index, row] of rows.entries()) {
-    chunk += row.map(copyField).join('\t') + '\n';
+    chunk += row.map((value, i) => copyField(value, types[i]!)).join('\t') + '\n';
     if (index % 500 === 499) {
       yield chunk;
       chunk = '';
@@ -95,8 +98,10 @@ function* copyLines(rows: readonly Row[]): Generator<string> {
   if (chunk) yield chunk;
 }
 
-function copyField(value: Row[number]): string {
+function copyField(value: Row[number], type: ColumnType): string {
   if (value === null) return '\\N';
+  // PostgreSQL would round an amount with too many decimals; toMoney refuses it, as on DuckDB.
+  if (type === 'decimal') return formatDecimal(toMoney(String(value)));
   const text = value instanceof Date ? value.toISOString() : String(value);
   return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 }
