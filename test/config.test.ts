@@ -57,3 +57,10 @@ describe('configuration', () => {
     expect(() => loadSettings({ env: {}, configFile: '/nonexistent/orb.json' })).toThrow(/cannot read config file/);
   });
 });
+
+describe('the example config file', () => {
+  it('is valid as shipped', () => {
+    const settings = loadSettings({ env: {}, configFile: join(import.meta.dirname, '../config/orb-sync.example.json') });
+    expect(settings.destination).toMatchObject({ engine: 'postgres' });
+  });
+});

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DestinationTarget } from '../../src/config.js';
+import type { Destination, TableShape } from '../../src/destinations/destination.js';
+import { listMigrations, migrate } from '../../src/destinations/migrate.js';
+import { openDestination } from '../../src/destinations/open-destination.js';
+import { ENGINES } from '../helpers/engines.js';
+
+const SAMPLE: TableShape = {
+  name: 'sample',
+  columns: [
+    { name: 'id', type: 'bigint' },
+    { name: 'label', type: 'text' },
+    { name: 'amount', type: 'decimal' },
+    { name: 'happened_at', type: 'timestamptz' },
+    { name: 'day', type: 'date' },
+    { name: 'doc', type: 'json' },
+  ],
+};
+
+const SAMPLE_DDL = `create table sample (id bigint, label varchar, amount decimal(38, 18), happened_at timestamptz, day date, doc json)`;
+
+describe.each(ENGINES)('$name destination', (engine) => {
+  let target: DestinationTarget;
+  let schema: string;
+  let cleanup: () => Promise<void>;
+  let destination: Destination;
+
+  beforeEach(async () => {
+    ({ target, schema, cleanup } = await engine.fresh());
+    destination = await openDestination(target, schema);
+    await destination.query(SAMPLE_DDL);
+  });
+
+  afterEach(async () => {
+    await destination?.close();
+    await cleanup?.();
+  });
+
+  it('bulk-loads and reads back exact decimals, awkward text, instants and dates as the same strings', async () => {
+    const rows = [
+      [1n, 'tab\there, newline\nthere, back\\slash, quote\'s', '0.000000000000000001', new Date('2026-03-01T18:30:00.123Z'), '2026-03-02', '{"a":[1,2]}'],
+      [2, null, '-99999999999999999999.999999999999999999', new Date('2026-11-01T07:00:00Z'), '2026-11-01', 'null'],
+      [3, 'ünïcødé ✓', '12.50', null, null, null],
+    ] as const;
+    await destination.transaction((tx) => tx.bulkLoad(SAMPLE, rows as never));
+    const back = await destination.query('select id, label, amount, happened_at, day, doc from sample order by id');
+    expect(back).toEqual([
+      { id: '1', label: "tab\there, newline\nthere, back\\slash, quote's", amount: '0.000000000000000001', happened_at: '2026-03-01T18:30:00.123Z', day: '2026-03-02', doc: '{"a":[1,2]}' },
+      { id: '2', label: null, amount: '-99999999999999999999.999999999999999999', happened_at: '2026-11-01T07:00:00.000Z', day: '2026-11-01', doc: 'null' },
+      { id: '3', label: 'ünïcødé ✓', amount: '12.5', happened_at: null, day: null, doc: null },
+    ]);
+    // Sums stay exact at full width on both engines.
+    expect(await destination.query('select sum(amount) as s, count(*) as n from sample')).toEqual([
+      { s: '-99999999999999999987.499999999999999998', n: '3' },
+    ]);
+  });
+
+  it('refuses an amount with more decimals than the column holds instead of rounding it', async () => {
+    const load = destination.transaction((tx) => tx.bulkLoad(SAMPLE, [[1, 'x', '0.0000000000000000001', null, null, null]]));
+    await expect(load).rejects.toThrow(/decimal places|does not fit|numeric|out of range/i);
+    expect(await destination.query('select count(*) as n from sample')).toEqual([{ n: '0' }]);
+  });
+
+  it('rolls back everything in a transaction that fails', async () => {
+    const failing = destination.transaction(async (tx) => {
+      await tx.bulkLoad(SAMPLE, [[1, 'kept?', '1', null, null, null]]);
+      await tx.db.executeQuery({ sql: "insert into sample (id, label) values (2, 'also kept?')", parameters: [] } as never);
+      throw new Error('crash in the middle');
+    });
+    await expect(failing).rejects.toThrow('crash in the middle');
+    expect(await destination.query('select count(*) as n from sample')).toEqual([{ n: '0' }]);
+  });
+
+  it('applies the migrations once, recording each', async () => {
+    const versions = listMigrations().map((m) => m.version);
+    expect(await migrate(destination)).toEqual(versions);
+    expect(await migrate(destination)).toEqual([]);
+    const recorded = await destination.query<{ version: string }>('select version from schema_migrations order by version');
+    expect(recorded.map((r) => r.version)).toEqual(versions);
+  });
+
+  it('lets only one sync hold the destination at a time', async () => {
+    await destination.lockForSync();
+    const second = await openDestination(target, schema).catch((error: Error) => error);
+    if (second instanceof Error) {
+      // DuckDB: the file itself is held by this process.
+      expect(engine.name).toBe('duckdb');
+      return;
+    }
+    try {
+      await expect(second.lockForSync()).rejects.toThrow(/already running/);
+    } finally {
+      await second.close();
+    }
+  });
+});
