@@ -3,6 +3,7 @@ import { loadSettings } from '../config.js';
 import { openDestination } from '../destinations/open-destination.js';
 import { createSimulator } from '../simulator/index.js';
 import { runSync } from '../sync/run-sync.js';
+import { formatDecimal, parseDecimal, roundDecimal } from '../util/decimal.js';
 import type { Command } from './command.js';
 
 const DEMO_FILE = './orb-demo.duckdb';
@@ -45,10 +46,11 @@ export const demoCommand: Command = {
   },
 };
 
-/** Two decimals for display only; the table holds the exact amounts. */
+/** Rounded to cents for display only; the table holds the exact amounts. */
 function money(value: string): string {
-  const [whole, fraction = ''] = value.split('.');
-  return `${whole}.${fraction.padEnd(2, '0').slice(0, 2)}`;
+  const cents = formatDecimal(roundDecimal(parseDecimal(value), 2));
+  const [whole, fraction = ''] = cents.split('.');
+  return `${whole}.${fraction.padEnd(2, '0')}`;
 }
 
 function formatTable(header: string[], rows: string[][]): string {

@@ -98,3 +98,12 @@ export function formatDecimal(value: Decimal): string {
 export function canonicalDecimal(text: string): string {
   return formatDecimal(parseDecimal(text));
 }
+
+/** Rounds half away from zero to `scale` decimals (for display; stored amounts are never rounded). */
+export function roundDecimal(value: Decimal, scale: number): Decimal {
+  if (value.scale <= scale) return value;
+  const factor = 10n ** BigInt(value.scale - scale);
+  const magnitude = value.units < 0n ? -value.units : value.units;
+  const rounded = (magnitude + factor / 2n) / factor;
+  return { units: value.units < 0n ? -rounded : rounded, scale };
+}
