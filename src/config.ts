@@ -98,16 +98,14 @@ function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function parseDestination(value: string, ctx?: z.RefinementCtx): DestinationTarget {
+function parseDestination(value: string, ctx: z.RefinementCtx): DestinationTarget {
   if (value.startsWith('duckdb:')) {
     const path = value.slice('duckdb:'.length);
     if (path) return { engine: 'duckdb', path };
   } else if (/^postgres(ql)?:\/\/./.test(value)) {
     return { engine: 'postgres', url: value };
   }
-  const message = `expected duckdb:<path> or a postgres:// URL, got ${JSON.stringify(redactUrl(value))}`;
-  if (!ctx) throw new UserError(`invalid ORB_SYNC_DESTINATION: ${message}`);
-  ctx.addIssue({ code: 'custom', message });
+  ctx.addIssue({ code: 'custom', message: `expected duckdb:<path> or a postgres:// URL, got ${JSON.stringify(redactUrl(value))}` });
   return z.NEVER;
 }
 

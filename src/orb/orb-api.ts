@@ -20,11 +20,11 @@ export interface OrbApiOptions {
   log: Logger;
 }
 
-interface PageLike<T> {
+/** What pages() needs of an SDK list page. */
+export interface Page<T> {
   data: T[];
   pagination_metadata: { has_more: boolean; next_cursor: string | null };
-  hasNextPage(): boolean;
-  getNextPage(): Promise<PageLike<T>>;
+  getNextPage(): Promise<Page<T>>;
 }
 
 /**
@@ -79,7 +79,7 @@ export class OrbApi {
    * Every page of a list, each page fetched through call(). Stops with an error when Orb hands
    * back a cursor it has already given (a loop) or says "more" without a cursor.
    */
-  async *pages<T>(endpoint: EndpointClass, label: string, first: (client: Orb) => Promise<PageLike<T>>): AsyncGenerator<T[]> {
+  async *pages<T>(endpoint: EndpointClass, label: string, first: (client: Orb) => Promise<Page<T>>): AsyncGenerator<T[]> {
     let page = await this.call(endpoint, label, first);
     const seenCursors = new Set<string>();
     for (;;) {

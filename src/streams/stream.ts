@@ -2,7 +2,7 @@ import type Orb from 'orb-billing';
 import type { Config } from '../config.js';
 import type { Destination, Row, TableShape } from '../destinations/destination.js';
 import type { Logger } from '../log.js';
-import type { EndpointClass, OrbApi } from '../orb/orb-api.js';
+import type { EndpointClass, OrbApi, Page } from '../orb/orb-api.js';
 
 export interface StreamContext {
   readonly api: OrbApi;
@@ -68,13 +68,6 @@ export interface PartitionedStream<Partition, Response> {
 export interface Window {
   readonly from: Date;
   readonly to: Date;
-}
-
-export interface Page<Record> {
-  data: Record[];
-  pagination_metadata: { has_more: boolean; next_cursor: string | null };
-  hasNextPage(): boolean;
-  getNextPage(): Promise<Page<Record>>;
 }
 
 export interface StreamResult {

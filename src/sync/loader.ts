@@ -14,6 +14,7 @@ export async function commitGroups(
   groups: readonly VersionedGroup[],
   cursor: string | undefined,
 ): Promise<number> {
+  if (groups.length === 0 && cursor === undefined) return 0;
   return ctx.destination.transaction(async (tx) => {
     let loaded = 0;
     if (groups.length > 0) {
