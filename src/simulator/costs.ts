@@ -1,40 +1,56 @@
 /**
  * Day-by-day costs of one subscription, mirroring Orb's costs endpoint: days are the customer's
  * local days, values are cumulative since the start of the billing period containing the day, and
- * the periodic (daily) value is the difference from the previous day of the same period. Both the
- * HTTP route and the ground truth use this, so they agree by construction.
+ * the periodic (daily) value is the difference from the previous day of the same period. A plan
+ * change inside a period starts a new stretch on the new plan; the finished stretch's amounts stay
+ * in the period's cumulative values. The HTTP routes and the ground truth both use this.
  */
-import { subtract } from '../util/decimal.js';
+import { add as addDecimal, subtract, type Decimal } from '../util/decimal.js';
 import { addDays, localDate, startOfLocalDay } from '../util/time-zone.js';
-import type { SubscriptionRecord } from './account.js';
+import type { Phase, SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
-import { periodAmounts, type PeriodAmounts } from './pricing.js';
-import { usageBetween } from './usage.js';
+import { combineAmounts, planAmounts, type Amounts } from './pricing.js';
+import type { SimulatorState } from './state.js';
+import { metricQuantity } from './usage.js';
 
 export interface DayCosts {
   readonly day: string; // local date
   readonly start: Date; // local midnight
   readonly end: Date; // next local midnight
   readonly periodStart: Date;
-  readonly cumulative: PeriodAmounts;
-  readonly periodic: PeriodAmounts;
+  readonly phase: Phase; // the plan in force that day
+  readonly cumulative: Amounts;
+  readonly periodic: Amounts;
 }
 
-function difference(current: PeriodAmounts, previous: PeriodAmounts | null): PeriodAmounts {
+/** Per price (by id) and in total, `current` minus `previous`; prices new today count in full. */
+function difference(current: Amounts, previous: Amounts | null): Amounts {
   if (previous === null) return current;
+  const before = new Map(previous.prices.map((p) => [p.price.id, p]));
   return {
-    prices: current.prices.map((p, i) => {
-      const before = previous.prices[i]!;
+    prices: current.prices.map((p) => {
+      const earlier = before.get(p.price.id);
+      if (!earlier) return p;
       return {
         price: p.price,
-        quantity: p.quantity - before.quantity,
-        subtotal: subtract(p.subtotal, before.subtotal),
-        total: subtract(p.total, before.total),
+        quantity: subtract(p.quantity, earlier.quantity),
+        subtotal: subtract(p.subtotal, earlier.subtotal),
+        total: subtract(p.total, earlier.total),
       };
     }),
     subtotal: subtract(current.subtotal, previous.subtotal),
     total: subtract(current.total, previous.total),
   };
+}
+
+function phaseOn(subscription: SubscriptionRecord, day: string): Phase {
+  const { phases } = subscription;
+  return phases.find((p) => p.endDate === null || day < p.endDate) ?? phases[phases.length - 1]!;
+}
+
+function metricsOf(phase: Phase) {
+  // Unique metrics: two prices on one metric must not count its usage twice.
+  return [...new Map(phase.plan.prices.flatMap((p) => (p.metric ? [[p.metric.key, p.metric] as const] : []))).values()];
 }
 
 /**
@@ -43,13 +59,13 @@ function difference(current: PeriodAmounts, previous: PeriodAmounts | null): Per
  * so cumulative values are right even when `from` is mid-period.
  */
 export function* costsByDay(
-  seed: number,
+  state: SimulatorState,
   subscription: SubscriptionRecord,
   from: Date,
   to: Date,
   now: Date,
 ): Generator<DayCosts> {
-  const { customer, plan, billingCycleDay } = subscription;
+  const { customer, billingCycleDay } = subscription;
   const limit = Math.min(to.getTime(), now.getTime(), subscription.end?.getTime() ?? Infinity);
   const first = Math.max(from.getTime(), subscription.start.getTime());
   if (from.getTime() >= to.getTime() || first >= limit) return;
@@ -58,25 +74,38 @@ export function* costsByDay(
   const firstDay = localDate(new Date(first), tz);
   let period = periodContaining(firstDay, billingCycleDay);
   let periodStart = startOfLocalDay(period.start, tz);
-  // Unique metrics: two prices on one metric must not count its usage twice.
-  const metrics = [...new Map(plan.prices.flatMap((p) => (p.metric ? [[p.metric.key, p.metric] as const] : []))).values()];
-  let usage = new Map<number, number>();
-  let previous: PeriodAmounts | null = null;
+  let phase: Phase | null = null;
+  let finished: Amounts[] = []; // earlier stretches of this period, on other plans
+  let stretch: Amounts | null = null;
+  let usage = new Map<number, Decimal>();
+  let previous: Amounts | null = null;
   for (let day = period.start; ; day = addDays(day, 1)) {
     const start = startOfLocalDay(day, tz);
     if (start.getTime() >= limit) return;
     if (day >= period.end) {
       period = periodContaining(day, billingCycleDay);
       periodStart = start;
-      usage = new Map();
+      finished = [];
+      stretch = null;
       previous = null;
     }
-    const end = startOfLocalDay(addDays(day, 1), tz);
-    for (const metric of metrics) {
-      usage.set(metric.key, (usage.get(metric.key) ?? 0) + usageBetween(seed, subscription, metric, start, end, now));
+    const today = phaseOn(subscription, day);
+    if (today !== phase || stretch === null) {
+      if (stretch !== null) finished.push(stretch);
+      phase = today;
+      usage = new Map();
     }
-    const cumulative = periodAmounts(plan, usage);
-    if (day >= firstDay) yield { day, start, end, periodStart, cumulative, periodic: difference(cumulative, previous) };
+    const end = startOfLocalDay(addDays(day, 1), tz);
+    // Days before the subscription started (inside its first period) accrue nothing.
+    if (start.getTime() >= subscription.start.getTime()) {
+      for (const metric of metricsOf(phase)) {
+        const quantity = metricQuantity(state, customer, metric, start.getTime(), end.getTime(), now.getTime());
+        usage.set(metric.key, usage.has(metric.key) ? addDecimal(usage.get(metric.key)!, quantity) : quantity);
+      }
+    }
+    stretch = planAmounts(phase.plan, usage);
+    const cumulative = combineAmounts([...finished, stretch]);
+    if (day >= firstDay) yield { day, start, end, periodStart, phase, cumulative, periodic: difference(cumulative, previous) };
     previous = cumulative;
   }
 }

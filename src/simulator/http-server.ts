@@ -1,36 +1,64 @@
 /**
- * The HTTP layer (node:http, no framework): strips the optional /v1 prefix, authenticates, applies
- * injected faults, dispatches to a route and renders JSON or an Orb error body. Every authenticated
- * request is recorded, including the ones that fail.
+ * The HTTP layer (node:http, no framework): serves the /_simulator control API, strips the optional
+ * /v1 prefix, authenticates, applies faults, dispatches to a route and renders JSON or an Orb error
+ * body. Every authenticated request is recorded when it arrives, including the ones that fail.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Account } from './account.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from './clock.js';
-import type { FaultInjector } from './faults.js';
-import { authenticationError, OrbApiError, serverError, urlNotFound } from './orb-errors.js';
+import { handleControl, isControlPath, type ControlReply } from './control-routes.js';
+import type { Fault, FaultInjector } from './faults.js';
+import { authenticationError, OrbApiError, requestValidationError, serverError, urlNotFound } from './orb-errors.js';
 import type { RequestRecorder } from './requests.js';
+import { parseJsonOr } from './routes/body.js';
+import { createRouteContext } from './routes/context.js';
 import { ROUTES } from './routes/index.js';
+import type { SimulatorState } from './state.js';
+import type { Truth } from './truth.js';
 
 export interface ServerDeps {
-  readonly account: Account;
+  readonly state: SimulatorState;
   readonly clock: Clock;
+  readonly truth: Truth;
   readonly faults: FaultInjector;
   readonly requests: RequestRecorder;
   readonly apiKey?: string;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
+/** A route's result: its JSON body or an Orb error. */
+type Outcome = OrbApiError | { body: unknown };
+
+interface Reply {
+  readonly status: number;
+  readonly text: string;
+  readonly headers?: Record<string, string>;
+  /** A reset: only this many characters of `text` are sent before the connection is destroyed. */
+  readonly cutAt?: number;
 }
 
-function sendError(res: ServerResponse, error: OrbApiError): void {
-  send(res, error.status, error.body, error.headers);
+function jsonReply(outcome: Outcome): Reply {
+  return outcome instanceof OrbApiError
+    ? { status: outcome.status, text: JSON.stringify(outcome.body), headers: outcome.headers }
+    : { status: 200, text: JSON.stringify(outcome.body) };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(reply.text)),
+    ...reply.headers,
+  });
+  if (reply.cutAt === undefined) {
+    res.end(reply.text);
+    return;
+  }
+  // The client has the headers and promised length but the body ends early: a socket error on read.
+  res.write(reply.text.slice(0, reply.cutAt), () => res.socket?.destroy());
+}
+
+function sendControl(res: ServerResponse, { status, body }: ControlReply): void {
+  if (body === undefined) res.writeHead(status).end();
+  else send(res, { status, text: JSON.stringify(body) });
 }
 
 /** Orb routes are served both at /x and at /v1/x (the SDK's base URL ends in /v1). */
@@ -44,7 +72,7 @@ function bearerToken(req: IncomingMessage): string | null {
   return match ? match[1]!.trim() : null;
 }
 
-function dispatch(deps: ServerDeps, method: string, path: string, query: URLSearchParams): unknown {
+function dispatch(deps: ServerDeps, method: string, path: string, query: URLSearchParams, body: unknown): unknown {
   for (const route of ROUTES) {
     const match = route.method === method ? route.pattern.exec(path) : null;
     if (match) {
@@ -54,18 +82,15 @@ function dispatch(deps: ServerDeps, method: string, path: string, query: URLSear
       } catch {
         throw urlNotFound(method, path); // malformed %-escape: no resource can have that id
       }
-      return route.handle({ account: deps.account, now: deps.clock.now() }, params, query);
+      return route.handle(createRouteContext(deps.state, deps.clock.now()), params, query, body);
     }
   }
   throw urlNotFound(method, path);
 }
 
-/** An authenticated request's outcome: an injected fault, the route's JSON body, or an Orb error. */
-function respond(deps: ServerDeps, method: string, path: string, query: URLSearchParams): OrbApiError | { body: unknown } {
-  const fault = deps.faults.take(path);
-  if (fault) return fault;
+function serve(deps: ServerDeps, method: string, path: string, query: URLSearchParams, rawBody: string): Outcome {
   try {
-    return { body: dispatch(deps, method, path, query) };
+    return { body: dispatch(deps, method, path, query, parseJsonOr(rawBody, () => requestValidationError('The request body is not valid JSON'))) };
   } catch (error) {
     if (error instanceof OrbApiError) return error;
     console.error('simulator: unhandled error', error);
@@ -73,22 +98,88 @@ function respond(deps: ServerDeps, method: string, path: string, query: URLSearc
   }
 }
 
+/** A page whose cursor never advances: it points back at the page just served (or stays on page 1's). */
+function stuckCursor(body: unknown, cursor: string | null): unknown {
+  const page = body as { pagination_metadata?: { next_cursor?: string | null } } | null;
+  const next = cursor || page?.pagination_metadata?.next_cursor;
+  if (!page?.pagination_metadata || !next) return body;
+  return { ...page, pagination_metadata: { ...page.pagination_metadata, has_more: true, next_cursor: next } };
+}
+
+/**
+ * What the client gets for a request under `fault`; null for a hang (no answer at all). Status
+ * faults and hangs never reach the route; resets, malformed bodies and stuck cursors are served by
+ * it (so a POST takes effect) and then spoilt.
+ */
+function faultedReply(fault: Fault | null, route: () => Outcome, cursor: string | null): Reply | null {
+  switch (fault?.kind) {
+    case undefined:
+      return jsonReply(route());
+    case 'status':
+    case 'rate-limit':
+      return jsonReply(fault.error);
+    case 'hang':
+      return null;
+    case 'reset': {
+      const reply = jsonReply(route());
+      return { ...reply, cutAt: Math.floor(reply.text.length / 2) };
+    }
+    case 'malformed': {
+      // A proper prefix of a JSON object never parses.
+      const { text } = jsonReply(route());
+      return { status: 200, text: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
+    }
+    case 'stuck-cursor': {
+      const outcome = route();
+      return jsonReply(outcome instanceof OrbApiError ? outcome : { body: stuckCursor(outcome.body, cursor) });
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
 export function createRequestListener(deps: ServerDeps): RequestListener {
-  return (req, res) => {
+  return async (req, res) => {
+    let rawBody: string;
+    try {
+      rawBody = await readBody(req);
+    } catch {
+      return; // the client went away mid-request
+    }
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const method = req.method ?? 'GET';
+    if (isControlPath(url.pathname)) {
+      sendControl(res, handleControl(deps, method, url.pathname, url.searchParams, rawBody));
+      return;
+    }
     const path = routePath(url.pathname);
 
     const token = bearerToken(req);
     if (token === null || (deps.apiKey !== undefined && token !== deps.apiKey)) {
-      sendError(res, authenticationError(token === null ? 'Missing bearer token' : 'Invalid API key'));
+      send(res, jsonReply(authenticationError(token === null ? 'Missing bearer token' : 'Invalid API key')));
       return;
     }
 
-    const outcome = respond(deps, method, path, url.searchParams);
-    if (outcome instanceof OrbApiError) sendError(res, outcome);
-    else send(res, 200, outcome.body);
-    const status = outcome instanceof OrbApiError ? outcome.status : 200;
-    deps.requests.record({ method, path, query: url.search.slice(1), status });
+    const { delayMs, fault } = deps.faults.plan(method, path);
+    const reply = faultedReply(fault, () => serve(deps, method, path, url.searchParams, rawBody), url.searchParams.get('cursor'));
+    deps.requests.record({
+      method,
+      path,
+      query: url.search.slice(1),
+      status: reply === null || reply.cutAt !== undefined ? 0 : reply.status,
+      ...(fault && { fault: fault.kind }),
+    });
+    // A hang keeps the socket open until the client gives up or close() destroys it.
+    if (reply === null) return;
+    // Unref'd: a delayed answer must not keep the process alive after the simulator closed.
+    if (delayMs > 0) await sleep(delayMs, undefined, { ref: false });
+    if (!res.destroyed) send(res, reply);
   };
 }

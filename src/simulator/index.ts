@@ -6,14 +6,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateAccount } from './account.js';
 import { createClock, currentHour, toInstant, type Clock } from './clock.js';
-import { createFaults, type Faults } from './faults.js';
+import { createFaults, type FaultConfig, type Faults } from './faults.js';
 import { createRequestListener } from './http-server.js';
 import { createRequestLog, type RequestLog } from './requests.js';
+import type { ReflectionDelay } from './ledger.js';
+import { createState } from './state.js';
 import { createTruth, type Truth } from './truth.js';
 
-export type { FaultRule } from './faults.js';
+export type { AppliedFault, EndpointClass, FaultConfig, FaultKind, FaultRule } from './faults.js';
+export { endpointClass, responseDelayMs } from './faults.js';
 export type { RequestEntry } from './requests.js';
-export type { TruthDailyCost, TruthDailySubscriptionCost, TruthSubscription } from './truth.js';
+export type { ReflectionDelay } from './ledger.js';
+export type { TruthDailyCost, TruthDailySubscriptionCost, TruthDailyUsage, TruthHourlyVolume, TruthSubscription } from './truth.js';
 
 export interface SimulatorOptions {
   seed?: number; // default 1
@@ -22,6 +26,9 @@ export interface SimulatorOptions {
   days?: number; // days of history before `now`, default 120
   now?: string | Date; // initial clock instant; default: the current wall-clock time truncated to the UTC hour
   apiKey?: string; // when set only `Bearer <apiKey>` is accepted; otherwise any non-empty bearer token
+  faults?: FaultConfig; // rate-based faults from the start (latency, rate limits, failure rates); default none
+  /** When a closed backfill becomes reflected (and a reverting one reverted); default after 1 more request, no clock time. */
+  backfillReflection?: Partial<ReflectionDelay>;
 }
 
 export interface Simulator {
@@ -49,17 +56,28 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     days: integerOption('days', options.days, 120, 1),
     now,
   });
+  const state = createState(account, {
+    requests: integerOption('backfillReflection.requests', options.backfillReflection?.requests, 1, 0),
+    ms: integerOption('backfillReflection.ms', options.backfillReflection?.ms, 0, 0),
+  });
   const clock = createClock(now);
-  const faults = createFaults();
+  const truth = createTruth(state, clock);
+  const faults = createFaults(account.seed);
+  if (options.faults) faults.configure(options.faults);
   const requests = createRequestLog();
-  const listener = createRequestListener({ account, clock, faults, requests, apiKey: options.apiKey });
+  const listener = createRequestListener({ state, clock, truth, faults, requests, apiKey: options.apiKey });
   let server: Server | null = null;
 
   return {
     clock,
-    faults: { inject: (rule) => faults.inject(rule), clear: () => faults.clear() },
-    truth: createTruth(account, clock),
-    requests: { count: (path) => requests.count(path), log: () => requests.log(), reset: () => requests.reset() },
+    faults: { inject: (rule) => faults.inject(rule), configure: (config) => faults.configure(config), clear: () => faults.clear() },
+    truth,
+    requests: {
+      count: (path) => requests.count(path),
+      countsByEndpoint: () => requests.countsByEndpoint(),
+      log: () => requests.log(),
+      reset: () => requests.reset(),
+    },
     listen(port = 0, host = '127.0.0.1') {
       if (server) return Promise.reject(new Error('simulator is already listening'));
       const started = createServer(listener);
@@ -78,7 +96,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (!running) return Promise.resolve();
       return new Promise((resolve, reject) => {
         running.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections (the SDK's fetch pools them) would otherwise hold close() open.
+        // Keep-alive connections (the SDK's fetch pools them) and hanging requests would otherwise hold close() open.
         running.closeAllConnections();
       });
     },

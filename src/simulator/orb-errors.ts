@@ -26,13 +26,13 @@ export class OrbApiError extends Error {
   }
 }
 
-export function requestValidationError(detail: string): OrbApiError {
+export function requestValidationError(detail: string, validationErrors: string[] = [detail]): OrbApiError {
   return new OrbApiError({
     type: `${BASE}#400-request-validation-errors`,
     status: 400,
     title: 'Request validation error',
     detail,
-    validation_errors: [detail],
+    validation_errors: validationErrors,
   });
 }
 

@@ -1,15 +1,21 @@
 /**
- * The plan catalogue: a few plans that together exercise every pricing rule the costs engine knows
- * (unit, tiered, fixed fee in advance, a tiny unit amount with 11 decimals, price-level and
- * plan-level minimums). Amounts are decimal strings; they are only ever combined with src/util/decimal.
+ * The catalogue: billable metrics, a few plans that together exercise every pricing rule the costs
+ * engine knows (unit, tiered, package, fixed fee in advance, a tiny unit amount with 11 decimals,
+ * price- and plan-level minimums, a percentage discount) and add-on prices that belong to no plan.
+ * Amounts are decimal strings; they are only ever combined with src/util/decimal.
  */
 import { makeId } from './random.js';
 
-/** A billable metric and the shape of its simulated hourly usage. */
+/**
+ * A billable metric: the sum of one numeric event property over the events with one name. Its
+ * simulated traffic is described by the per-hour quantity range and the share of idle hours.
+ */
 export interface Metric {
   readonly key: number; // stable small integer mixed into the usage hash
   readonly id: string;
   readonly name: string;
+  readonly eventName: string;
+  readonly property: string; // the summed property
   readonly maxPerHour: number; // before the customer's integer volume factor
   readonly minPerHour: number;
   readonly idleShare: number; // fraction of hours with no usage at all
@@ -24,15 +30,25 @@ export interface Tier {
 export type PriceModel =
   | { readonly kind: 'unit'; readonly unitAmount: string }
   | { readonly kind: 'tiered'; readonly tiers: readonly Tier[] }
+  | { readonly kind: 'package'; readonly packageAmount: string; readonly packageSize: number }
   | { readonly kind: 'fixed'; readonly amount: string };
 
 export interface PriceDef {
   readonly id: string;
   readonly name: string;
   readonly itemId: string;
+  readonly currency: string;
+  readonly createdAt: Date;
   readonly metric: Metric | null; // null for fixed fees
   readonly model: PriceModel;
   readonly minimum: string | null; // price-level minimum per billing period
+}
+
+/** A plan-level percentage discount on some of its prices (Orb's percentage_discount adjustment). */
+export interface PercentageDiscount {
+  readonly id: string;
+  readonly percentage: string; // a fraction: "0.1" is 10 % off
+  readonly priceIds: readonly string[];
 }
 
 export interface PlanDef {
@@ -45,8 +61,16 @@ export interface PlanDef {
   readonly prices: readonly PriceDef[];
   readonly minimum: string | null; // plan-level (subscription) minimum per billing period
   readonly minimumAdjustmentId: string | null;
+  readonly discount: PercentageDiscount | null;
   readonly productId: string;
   readonly createdAt: Date;
+}
+
+export interface Catalogue {
+  readonly metrics: readonly Metric[];
+  readonly plans: readonly PlanDef[];
+  /** Prices that belong to no plan (GET /prices lists only these, as Orb does). */
+  readonly addOnPrices: readonly PriceDef[];
 }
 
 export const STARTER = 0;
@@ -55,22 +79,26 @@ export const SCALE = 2;
 
 interface MetricTemplate {
   name: string;
+  eventName: string;
+  property: string;
   minPerHour: number;
   maxPerHour: number;
   idleShare: number;
 }
 
 const METRICS: readonly MetricTemplate[] = [
-  { name: 'API calls', minPerHour: 1, maxPerHour: 400, idleShare: 0.2 },
-  { name: 'Compute hours', minPerHour: 1, maxPerHour: 120, idleShare: 0.3 },
-  { name: 'Storage GB-hours', minPerHour: 1, maxPerHour: 60, idleShare: 0.1 },
+  { name: 'API calls', eventName: 'api_request', property: 'requests', minPerHour: 1, maxPerHour: 400, idleShare: 0.2 },
+  { name: 'Compute hours', eventName: 'compute', property: 'hours', minPerHour: 1, maxPerHour: 120, idleShare: 0.3 },
+  { name: 'Storage GB-hours', eventName: 'storage', property: 'gb_hours', minPerHour: 1, maxPerHour: 60, idleShare: 0.1 },
   // High volume so that a unit amount of 0.00000000123 yields amounts needing more than 10 decimals.
-  { name: 'Ingested events', minPerHour: 1_000_000, maxPerHour: 9_000_000, idleShare: 0.05 },
+  { name: 'Ingested events', eventName: 'ingest_batch', property: 'events', minPerHour: 1_000_000, maxPerHour: 9_000_000, idleShare: 0.05 },
+  { name: 'Webhook deliveries', eventName: 'webhook_delivered', property: 'deliveries', minPerHour: 1, maxPerHour: 900, idleShare: 0.4 },
 ];
 const API_CALLS = 0;
 const COMPUTE_HOURS = 1;
 const STORAGE = 2;
 const EVENTS = 3;
+const WEBHOOKS = 4;
 
 interface PriceTemplate {
   name: string;
@@ -84,6 +112,8 @@ interface PlanTemplate {
   description: string;
   currency: string;
   minimum?: string;
+  /** A percentage discount (fraction) on the prices at these indexes. */
+  discount?: { percentage: string; prices: number[] };
   prices: PriceTemplate[];
 }
 
@@ -94,6 +124,7 @@ const PLANS: readonly PlanTemplate[] = [
     currency: 'USD',
     prices: [
       { name: 'API calls', metric: API_CALLS, model: { kind: 'unit', unitAmount: '0.002' } },
+      { name: 'Webhook deliveries', metric: WEBHOOKS, model: { kind: 'package', packageAmount: '0.50', packageSize: 1000 } },
       { name: 'Starter platform fee', metric: null, model: { kind: 'fixed', amount: '49.00' } },
     ],
   },
@@ -121,8 +152,9 @@ const PLANS: readonly PlanTemplate[] = [
   },
   {
     name: 'Scale',
-    description: 'Event ingestion at volume',
+    description: 'Event ingestion at volume, 10 % off ingestion',
     currency: 'EUR',
+    discount: { percentage: '0.1', prices: [0] },
     prices: [
       { name: 'Ingested events', metric: EVENTS, model: { kind: 'unit', unitAmount: '0.00000000123' } },
       { name: 'API calls', metric: API_CALLS, model: { kind: 'unit', unitAmount: '0.0015' } },
@@ -131,26 +163,47 @@ const PLANS: readonly PlanTemplate[] = [
   },
 ];
 
-export function buildPlans(seed: number, createdAt: Date): PlanDef[] {
+const ADD_ONS: readonly (PriceTemplate & { currency: string })[] = [
+  { name: 'Premium support', currency: 'USD', metric: null, model: { kind: 'fixed', amount: '200.00' } },
+  { name: 'Extra storage', currency: 'USD', metric: STORAGE, model: { kind: 'unit', unitAmount: '0.008' } },
+  { name: 'Event retention', currency: 'EUR', metric: EVENTS, model: { kind: 'unit', unitAmount: '0.0000000005' } },
+];
+
+export function buildCatalogue(seed: number, createdAt: Date): Catalogue {
   const metrics: Metric[] = METRICS.map((m, key) => ({ ...m, key, id: makeId('bm', seed, 'metric', key) }));
-  return PLANS.map((plan, key) => ({
-    key,
-    id: makeId('plan', seed, 'plan', key),
-    externalId: `plan-${plan.name.toLowerCase()}`,
-    name: plan.name,
-    description: plan.description,
-    currency: plan.currency,
-    minimum: plan.minimum ?? null,
-    minimumAdjustmentId: plan.minimum ? makeId('adj', seed, 'plan', key) : null,
-    productId: makeId('prod', seed, 'plan', key),
+  const price = (template: PriceTemplate, currency: string, ...idParts: (string | number)[]): PriceDef => ({
+    id: makeId('price', seed, ...idParts),
+    name: template.name,
+    itemId: makeId('item', seed, ...idParts),
+    currency,
     createdAt,
-    prices: plan.prices.map((price, p) => ({
-      id: makeId('price', seed, 'plan', key, 'price', p),
-      name: price.name,
-      itemId: makeId('item', seed, 'plan', key, 'price', p),
-      metric: price.metric === null ? null : metrics[price.metric]!,
-      model: price.model,
-      minimum: price.minimum ?? null,
-    })),
-  }));
+    metric: template.metric === null ? null : metrics[template.metric]!,
+    model: template.model,
+    minimum: template.minimum ?? null,
+  });
+  const plans = PLANS.map((plan, key): PlanDef => {
+    const prices = plan.prices.map((template, p) => price(template, plan.currency, 'plan', key, 'price', p));
+    return {
+      key,
+      id: makeId('plan', seed, 'plan', key),
+      externalId: `plan-${plan.name.toLowerCase()}`,
+      name: plan.name,
+      description: plan.description,
+      currency: plan.currency,
+      minimum: plan.minimum ?? null,
+      minimumAdjustmentId: plan.minimum ? makeId('adj', seed, 'plan', key) : null,
+      discount: plan.discount
+        ? {
+            id: makeId('adj', seed, 'plan', key, 'discount'),
+            percentage: plan.discount.percentage,
+            priceIds: plan.discount.prices.map((p) => prices[p]!.id),
+          }
+        : null,
+      productId: makeId('prod', seed, 'plan', key),
+      createdAt,
+      prices,
+    };
+  });
+  const addOnPrices = ADD_ONS.map((template, a) => price(template, template.currency, 'add-on', a));
+  return { metrics, plans, addOnPrices };
 }

@@ -1,10 +1,10 @@
 /**
  * Orb's JSON shapes (Customer, Plan, Price, Subscription) built from the compact records. Every key
  * the OpenAPI schema requires is present with its documented type; features the simulator does not
- * model (coupons, trials, discounts, addresses…) are present as null or empty.
+ * model (coupons, trials, addresses…) are present as null or empty.
  */
 import { localDate, startOfLocalDay } from '../util/time-zone.js';
-import { statusAt, type CustomerRecord, type SubscriptionRecord } from './account.js';
+import { planAt, statusAt, type CustomerRecord, type Phase, type SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
 import type { PlanDef, PriceDef } from './plans.js';
 import { makeId } from './random.js';
@@ -30,6 +30,11 @@ function modelConfig(price: PriceDef): Json {
     // Orb represents a fixed fee as a unit price of type fixed_price with a fixed quantity.
     case 'fixed':
       return { model_type: 'unit', unit_config: { unit_amount: model.amount } };
+    case 'package':
+      return {
+        model_type: 'package',
+        package_config: { package_amount: model.packageAmount, package_size: model.packageSize },
+      };
     case 'tiered':
       return {
         model_type: 'tiered',
@@ -42,7 +47,7 @@ function modelConfig(price: PriceDef): Json {
 
 const priceCache = new WeakMap<PriceDef, Json>();
 
-export function priceJson(plan: PlanDef, price: PriceDef): Json {
+export function priceJson(price: PriceDef): Json {
   let json = priceCache.get(price);
   if (!json) {
     const fixed = price.model.kind === 'fixed';
@@ -54,7 +59,7 @@ export function priceJson(plan: PlanDef, price: PriceDef): Json {
       external_price_id: null,
       replaces_price_id: null,
       price_type: fixed ? 'fixed_price' : 'usage_price',
-      created_at: iso(plan.createdAt),
+      created_at: iso(price.createdAt),
       cadence: 'monthly',
       billing_mode: fixed ? 'in_advance' : 'in_arrear',
       billing_cycle_configuration: MONTHLY,
@@ -62,7 +67,7 @@ export function priceJson(plan: PlanDef, price: PriceDef): Json {
       billable_metric: price.metric ? { id: price.metric.id } : null,
       fixed_price_quantity: fixed ? 1 : null,
       plan_phase_order: null,
-      currency: plan.currency,
+      currency: price.currency,
       conversion_rate: null,
       conversion_rate_config: null,
       item: { id: price.itemId, name: price.name },
@@ -80,20 +85,30 @@ export function priceJson(plan: PlanDef, price: PriceDef): Json {
   return json;
 }
 
-function minimumAdjustmentJson(plan: PlanDef): Json | null {
-  if (plan.minimum === null || plan.minimumAdjustmentId === null) return null;
-  return {
-    id: plan.minimumAdjustmentId,
-    adjustment_type: 'minimum',
-    is_invoice_level: true,
-    filters: [],
-    applies_to_price_ids: plan.prices.map((p) => p.id),
-    reason: null,
-    replaces_adjustment_id: null,
-    minimum_amount: plan.minimum,
-    item_id: plan.prices[0]!.itemId,
-    plan_phase_order: null,
-  };
+/** The plan's adjustments as Orb lists them: its percentage discount, then its minimum. */
+function adjustmentsJson(plan: PlanDef): Json[] {
+  const adjustments: Json[] = [];
+  const common = { is_invoice_level: true, filters: [], reason: null, replaces_adjustment_id: null, plan_phase_order: null };
+  if (plan.discount) {
+    adjustments.push({
+      ...common,
+      id: plan.discount.id,
+      adjustment_type: 'percentage_discount',
+      applies_to_price_ids: [...plan.discount.priceIds],
+      percentage_discount: Number(plan.discount.percentage),
+    });
+  }
+  if (plan.minimum !== null && plan.minimumAdjustmentId !== null) {
+    adjustments.push({
+      ...common,
+      id: plan.minimumAdjustmentId,
+      adjustment_type: 'minimum',
+      applies_to_price_ids: plan.prices.map((p) => p.id),
+      minimum_amount: plan.minimum,
+      item_id: plan.prices[0]!.itemId,
+    });
+  }
+  return adjustments;
 }
 
 const planCache = new WeakMap<PlanDef, Json>();
@@ -101,7 +116,6 @@ const planCache = new WeakMap<PlanDef, Json>();
 export function planJson(plan: PlanDef): Json {
   let json = planCache.get(plan);
   if (!json) {
-    const adjustment = minimumAdjustmentJson(plan);
     json = {
       metadata: {},
       id: plan.id,
@@ -125,8 +139,8 @@ export function planJson(plan: PlanDef): Json {
       invoicing_currency: plan.currency,
       net_terms: 0,
       default_invoice_memo: null,
-      prices: plan.prices.map((p) => priceJson(plan, p)),
-      adjustments: adjustment ? [adjustment] : [],
+      prices: plan.prices.map((p) => priceJson(p)),
+      adjustments: adjustmentsJson(plan),
     };
     planCache.set(plan, json);
   }
@@ -169,14 +183,26 @@ function currentPeriod(subscription: SubscriptionRecord, now: Date): { start: st
   return { start: iso(startOfLocalDay(period.start, tz)), end: iso(clipped) };
 }
 
+interface PhaseIntervals {
+  readonly phase: Phase;
+  readonly start: string;
+  readonly end: string | null;
+  readonly intervalIds: string[];
+}
+
 export function subscriptionJson(seed: number, subscription: SubscriptionRecord, now: Date): Json {
-  const { plan } = subscription;
+  const plan = planAt(subscription, now);
   const start = iso(subscription.start);
   const end = subscription.end ? iso(subscription.end) : null;
   const period = currentPeriod(subscription, now);
-  const intervalIds = plan.prices.map((_, p) => makeId('pi', seed, 'subscription', subscription.index, p));
-  const fixedPrices = plan.prices.filter((p) => p.model.kind === 'fixed');
-  const adjustment = minimumAdjustmentJson(plan);
+  // Each phase (plan) contributes its own price intervals and adjustment intervals, as in Orb.
+  const phases: PhaseIntervals[] = subscription.phases.map((phase, ph) => ({
+    phase,
+    start: iso(phase.start),
+    end: phase.end ? iso(phase.end) : null,
+    intervalIds: phase.plan.prices.map((_, p) => makeId('pi', seed, 'subscription', subscription.index, ph, p)),
+  }));
+  const inForce = (p: PhaseIntervals) => period !== null && p.phase === subscription.phases.find((x) => x.plan === plan);
   return {
     metadata: {},
     id: subscription.id,
@@ -185,13 +211,17 @@ export function subscriptionJson(seed: number, subscription: SubscriptionRecord,
     name: plan.name,
     start_date: start,
     end_date: end,
-    created_at: start,
+    created_at: iso(subscription.createdAt),
     current_billing_period_start_date: period?.start ?? null,
     current_billing_period_end_date: period?.end ?? null,
     status: statusAt(subscription, now),
     trial_info: { end_date: null },
     active_plan_phase_order: null,
-    fixed_fee_quantity_schedule: fixedPrices.map((p) => ({ price_id: p.id, start_date: start, end_date: end, quantity: 1 })),
+    fixed_fee_quantity_schedule: phases.flatMap((p) =>
+      p.phase.plan.prices
+        .filter((price) => price.model.kind === 'fixed')
+        .map((price) => ({ price_id: price.id, start_date: p.start, end_date: p.end, quantity: 1 })),
+    ),
     default_invoice_memo: null,
     auto_collection: true,
     auto_issuance: null,
@@ -200,28 +230,64 @@ export function subscriptionJson(seed: number, subscription: SubscriptionRecord,
     billing_cycle_day: subscription.billingCycleDay,
     billing_cycle_anchor_configuration: { day: subscription.billingCycleDay, month: null, year: null },
     invoicing_threshold: null,
-    price_intervals: plan.prices.map((price, p) => ({
-      id: intervalIds[p],
-      start_date: start,
-      end_date: end,
-      price: priceJson(plan, price),
-      billing_cycle_day: subscription.billingCycleDay,
-      can_defer_billing: false,
-      fixed_fee_quantity_transitions:
-        price.model.kind === 'fixed' ? [{ price_id: price.id, effective_date: start, quantity: 1 }] : null,
-      current_billing_period_start_date: period?.start ?? null,
-      current_billing_period_end_date: period?.end ?? null,
-      filter: null,
-      usage_customer_ids: null,
-    })),
-    adjustment_intervals: adjustment
-      ? [{ id: makeId('ai', seed, 'subscription', subscription.index), adjustment, start_date: start, end_date: end, applies_to_price_interval_ids: intervalIds }]
-      : [],
-    discount_intervals: [],
-    minimum_intervals: plan.minimum
-      ? [{ start_date: start, end_date: end, filters: [], applies_to_price_interval_ids: intervalIds, minimum_amount: plan.minimum }]
-      : [],
+    price_intervals: phases.flatMap((p) =>
+      p.phase.plan.prices.map((price, i) => ({
+        id: p.intervalIds[i],
+        start_date: p.start,
+        end_date: p.end,
+        price: priceJson(price),
+        billing_cycle_day: subscription.billingCycleDay,
+        can_defer_billing: false,
+        fixed_fee_quantity_transitions:
+          price.model.kind === 'fixed' ? [{ price_id: price.id, effective_date: p.start, quantity: 1 }] : null,
+        current_billing_period_start_date: inForce(p) ? period!.start : null,
+        current_billing_period_end_date: inForce(p) ? period!.end : null,
+        filter: null,
+        usage_customer_ids: null,
+      })),
+    ),
+    adjustment_intervals: phases.flatMap((p, ph) =>
+      adjustmentsJson(p.phase.plan).map((adjustment, a) => ({
+        id: makeId('ai', seed, 'subscription', subscription.index, ph, a),
+        adjustment,
+        start_date: p.start,
+        end_date: p.end,
+        applies_to_price_interval_ids: p.intervalIds,
+      })),
+    ),
+    discount_intervals: phases.flatMap((p) => {
+      const discount = p.phase.plan.discount;
+      if (!discount) return [];
+      return [{
+        discount_type: 'percentage',
+        percentage_discount: Number(discount.percentage),
+        start_date: p.start,
+        end_date: p.end,
+        filters: [],
+        applies_to_price_interval_ids: p.intervalIds.filter((_, i) => discount.priceIds.includes(p.phase.plan.prices[i]!.id)),
+      }];
+    }),
+    minimum_intervals: phases.flatMap((p) =>
+      p.phase.plan.minimum
+        ? [{ start_date: p.start, end_date: p.end, filters: [], applies_to_price_interval_ids: p.intervalIds, minimum_amount: p.phase.plan.minimum }]
+        : [],
+    ),
     maximum_intervals: [],
     pending_subscription_change: null,
+  };
+}
+
+/** Orb's PlanMinified: how a schedule item names its plan. */
+export function planMinifiedJson(plan: PlanDef): Json {
+  return { id: plan.id, external_plan_id: plan.externalId, name: plan.name };
+}
+
+/** One SubscriptionScheduleItem: a phase of the subscription, i.e. a plan and the dates it is in force. */
+export function scheduleItemJson(subscription: SubscriptionRecord, phase: Phase): Json {
+  return {
+    created_at: iso(subscription.createdAt),
+    start_date: iso(phase.start),
+    end_date: phase.end ? iso(phase.end) : null,
+    plan: planMinifiedJson(phase.plan),
   };
 }

@@ -64,9 +64,8 @@ describe('account layout', () => {
     const page = await client.subscriptions.list({ limit: 100 });
     expect(page.data).toHaveLength(100);
     const oldest = sim.truth.subscriptions().at(-1)!;
-    const started = performance.now();
+    // How fast is measured by the scale benchmark (bench/simulator-scale.mjs), not asserted here.
     const costs = await client.subscriptions.fetchCosts(oldest.id, { timeframe_start: oldest.start_date, view_mode: 'periodic' });
     expect(costs.data.length).toBeGreaterThan(300);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 });

@@ -1,4 +1,4 @@
-/** Authentication, not-found handling, fault injection and the request log. */
+/** Authentication, not-found handling and the request log. */
 import Orb from 'orb-billing';
 import { describe, expect, it } from 'vitest';
 import { start } from './helpers.js';
@@ -45,57 +45,37 @@ describe('not found', () => {
   });
 });
 
-describe('faults', () => {
-  it('an injected 429 carries Retry-After and an Orb body, for the matching path only, then stops', async () => {
-    const { sim, get } = await start();
-    const id = sim.truth.subscriptions()[0]!.id;
-    sim.faults.inject({ path: /\/costs$/, status: 429, times: 2, retryAfterSeconds: 7 });
-    expect((await get('/v1/subscriptions')).status).toBe(200);
-    for (let i = 0; i < 2; i++) {
-      const limited = await get(`/v1/subscriptions/${id}/costs`);
-      expect(limited.status).toBe(429);
-      expect(limited.headers.get('retry-after')).toBe('7');
-      expect(limited.body).toMatchObject({ type: `${ERRORS}#429-too-many-requests`, status: 429 });
-    }
-    expect((await get(`/v1/subscriptions/${id}/costs`)).status).toBe(200);
-    expect(sim.requests.log().map((r) => r.status)).toEqual([200, 429, 429, 200]);
-    expect(sim.requests.count(/\/costs$/)).toBe(3);
-  });
-
-  it('an injected 500 returns Orb\'s server error, which the SDK retries past', async () => {
-    const { sim, get, client } = await start();
-    sim.faults.inject({ path: '/subscriptions', status: 500 });
-    const failed = await get('/subscriptions');
-    expect(failed.status).toBe(500);
-    expect(failed.body).toMatchObject({ type: `${ERRORS}#500-internal-server-error`, status: 500 });
-    expect(failed.headers.get('retry-after')).toBeNull();
-
-    sim.faults.inject({ path: '/subscriptions', status: 503 });
-    const retrying = new Orb({ apiKey: 'k', baseURL: client.baseURL, maxRetries: 2 });
-    const page = await retrying.subscriptions.list({ limit: 5 });
-    expect(page.data).toHaveLength(5);
-    expect(sim.requests.log().slice(-2).map((r) => r.status)).toEqual([503, 200]);
-  });
-
-  it('a default 429 asks to retry after 1 second; clear() removes pending faults', async () => {
-    const { sim, get } = await start();
-    sim.faults.inject({ status: 429 });
-    expect((await get('/subscriptions')).headers.get('retry-after')).toBe('1');
-    sim.faults.inject({ status: 500, times: 5 });
-    sim.faults.clear();
-    expect((await get('/subscriptions')).status).toBe(200);
-  });
-
-  it('without injected faults no request fails', async () => {
+describe('request log', () => {
+  it('without faults no request fails, and each is logged', async () => {
     const { sim, client } = await start({ subscriptions: 60 });
     for await (const s of client.subscriptions.list({ limit: 10 })) {
       await client.subscriptions.fetchCosts(s.id, { view_mode: 'periodic' });
     }
     const log = sim.requests.log();
     expect(log.length).toBe(6 + 60);
-    expect(log.every((r) => r.status === 200)).toBe(true);
-    expect(log[0]).toEqual({ method: 'GET', path: '/subscriptions', query: 'limit=10', status: 200 });
+    expect(log.every((r) => r.status === 200 && r.fault === undefined)).toBe(true);
+    expect(log[0]).toStrictEqual({ method: 'GET', path: '/subscriptions', query: 'limit=10', status: 200 });
     sim.requests.reset();
     expect(sim.requests.count()).toBe(0);
+  });
+
+  it('counts requests per endpoint, with ids replaced by {id}', async () => {
+    const { sim, url, get } = await start();
+    const [a, b] = sim.truth.subscriptions();
+    await get('/v1/subscriptions');
+    await get('/subscriptions?limit=2');
+    await get(`/v1/subscriptions/${a!.id}`);
+    await get(`/v1/subscriptions/${a!.id}/costs`);
+    await get(`/v1/subscriptions/${b!.id}/costs`);
+    await get('/v1/subscriptions/sub_unknown/costs');
+    await get('/v1/invoices');
+    await fetch(`${url}/v1/events/backfills/bf_1/close`, { method: 'POST', headers: { authorization: 'Bearer t' } });
+    expect(sim.requests.countsByEndpoint()).toEqual({
+      'GET /subscriptions': 2,
+      'GET /subscriptions/{id}': 1,
+      'GET /subscriptions/{id}/costs': 3,
+      'GET /invoices': 1, // no such route: the path is kept as sent
+      'POST /events/backfills/{id}/close': 1,
+    });
   });
 });

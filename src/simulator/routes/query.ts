@@ -7,6 +7,11 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 export function optionalInstant(query: URLSearchParams, name: string): Date | null {
   const text = query.get(name);
   if (text === null || text === '') return null;
+  return parseInstant(name, text);
+}
+
+/** An ISO-8601 instant from a query parameter or a JSON body field called `name`. */
+export function parseInstant(name: string, text: string): Date {
   const instant = new Date(text);
   if (!ISO_INSTANT.test(text) || Number.isNaN(instant.getTime())) {
     throw requestValidationError(`${name}: ${JSON.stringify(text)} is not a valid ISO-8601 date-time`);
@@ -31,4 +36,13 @@ export function oneOf<T extends string>(query: URLSearchParams, name: string, al
     throw requestValidationError(`${name}: must be one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`);
   }
   return text as T;
+}
+
+/** The `name[gte]`, `name[gt]`, `name[lte]` and `name[lt]` filters as one predicate on an instant (ms). */
+export function instantRange(query: URLSearchParams, name: string): (instant: number) => boolean {
+  const gte = optionalInstant(query, `${name}[gte]`)?.getTime() ?? -Infinity;
+  const gt = optionalInstant(query, `${name}[gt]`)?.getTime() ?? -Infinity;
+  const lte = optionalInstant(query, `${name}[lte]`)?.getTime() ?? Infinity;
+  const lt = optionalInstant(query, `${name}[lt]`)?.getTime() ?? Infinity;
+  return (instant) => instant >= gte && instant > gt && instant <= lte && instant < lt;
 }
