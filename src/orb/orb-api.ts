@@ -99,6 +99,10 @@ export class OrbApi {
 
 function isRetryable(error: unknown): boolean {
   if (error instanceof APIConnectionError) return true;
+  // A connection cut mid-body (undici's TypeError "terminated") and a truncated JSON body reach us
+  // from the SDK as plain errors, not APIConnectionError; both are transient, so both are retried.
+  if (error instanceof TypeError && /terminated|socket|ECONNRESET/i.test(`${error.message} ${String(error.cause ?? '')}`)) return true;
+  if (error instanceof SyntaxError) return true;
   return error instanceof APIError && (error.status === 429 || (error.status ?? 0) >= 500);
 }
 

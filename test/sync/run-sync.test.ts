@@ -88,7 +88,8 @@ describe.each(ENGINES)('sync into $name', (engine) => {
       d.query<{ stream: string; n: string }>('select stream, count(*) as n from sync_state group by stream order by stream'),
     );
     expect(state).toEqual([
-      { stream: 'subscription_costs', n: String(simulator.truth.subscriptions().length) },
+      // An upcoming subscription has no cost window yet, so no cursor either.
+      { stream: 'subscription_costs', n: String(simulator.truth.subscriptions().filter((s) => s.status !== 'upcoming').length) },
       { stream: 'subscriptions', n: '1' },
     ]);
   });
@@ -116,22 +117,43 @@ describe.each(ENGINES)('sync into $name with more than one page of subscriptions
       await cleanup();
     }
   });
+
+  it('stops with a clear error when the cursor never advances, and saves no subscriptions cursor', async () => {
+    const { target, schema, cleanup } = await engine.fresh();
+    const simulator = createSimulator({ seed: 3, customers: 20, subscriptions: 150, days: 20, now: '2026-03-10T00:00:00Z' });
+    try {
+      const baseUrl = await simulator.listen();
+      simulator.faults.inject({ path: '/subscriptions', kind: 'stuck-cursor', times: Infinity });
+      await expect(syncFrom(baseUrl, target, schema)).rejects.toThrow(/twice; pagination does not advance/);
+      // Two pages, then the repeated cursor is caught: no third request, no endless loop.
+      expect(simulator.requests.log().filter((r) => r.path === '/subscriptions' && !r.query.includes('status')).length).toBeLessThanOrEqual(3);
+      const cursors = await withDestination(target, schema, (d) => d.query<{ stream: string }>("select stream from sync_state where stream = 'subscriptions'"));
+      expect(cursors).toEqual([]);
+    } finally {
+      await simulator.close();
+      await cleanup();
+    }
+  });
 });
 
 describe.each(ENGINES)('sync into $name through rate limits and server errors', (engine) => {
-  it('retries 429 (honouring Retry-After) and 500, and the facts are still exact', async () => {
+  it('retries 429 (honouring Retry-After), 5xx, a connection reset mid-body and a truncated body, and the facts are still exact', async () => {
     const { target, schema, cleanup } = await engine.fresh();
     const simulator = createSimulator({ seed: 11, subscriptions: 12, days: 40, now: '2026-02-20T12:00:00Z' });
     try {
       const baseUrl = await simulator.listen();
       simulator.faults.inject({ path: /\/costs$/, status: 429, retryAfterSeconds: 1, times: 2 });
-      simulator.faults.inject({ path: /\/costs$/, status: 500, times: 2 });
+      simulator.faults.inject({ path: /\/costs$/, status: 500, times: 1 });
+      simulator.faults.inject({ path: /\/costs$/, kind: 'reset', times: 1 });
       simulator.faults.inject({ path: /^\/subscriptions$/, status: 503, times: 1 });
+      simulator.faults.inject({ path: /^\/subscriptions$/, kind: 'malformed', times: 1 });
       const started = Date.now();
       await syncFrom(baseUrl, target, schema, { concurrency: '1' });
-      const statuses = simulator.requests.log().map((r) => r.status);
+      const log = simulator.requests.log();
+      const statuses = log.map((r) => r.status);
       expect(statuses.filter((s) => s === 429)).toHaveLength(2);
-      expect(statuses.filter((s) => s >= 500)).toHaveLength(3);
+      expect(statuses.filter((s) => s >= 500)).toHaveLength(2);
+      expect(log.filter((r) => r.fault === 'reset' || r.fault === 'malformed')).toHaveLength(2);
       // Two sequential 429s each asked for a one-second pause.
       expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
       const truth = simulatorTruth(simulator);
