@@ -9,9 +9,9 @@ const RATE_FLAGS = {
   'malformed-rate': 'malformedRate',
 } as const;
 
-function millisecondsFlag(values: CommandArgs['values'], name: string): number | undefined {
+function countFlag(values: CommandArgs['values'], name: string, unit: string): number | undefined {
   const value = integerFlag(values, name);
-  if (value !== undefined && value < 0) throw new UserError(`--${name} must be 0 or more milliseconds, got ${value}`);
+  if (value !== undefined && value < 0) throw new UserError(`--${name} must be 0 or more ${unit}, got ${value}`);
   return value;
 }
 
@@ -27,8 +27,8 @@ function fractionFlag(values: CommandArgs['values'], name: string): number | und
 
 function faultConfig(values: CommandArgs['values']): FaultConfig {
   const config: FaultConfig = {
-    latencyMs: millisecondsFlag(values, 'latency-ms'),
-    jitterMs: millisecondsFlag(values, 'jitter-ms'),
+    latencyMs: countFlag(values, 'latency-ms', 'milliseconds'),
+    jitterMs: countFlag(values, 'jitter-ms', 'milliseconds'),
     rateLimits: values['rate-limits'] === true,
   };
   for (const [flag, key] of Object.entries(RATE_FLAGS)) config[key] = fractionFlag(values, flag);
@@ -41,6 +41,7 @@ export const simulateCommand: Command = {
                          [--days N] [--now ISO-INSTANT] [--api-key KEY]
                          [--latency-ms N] [--jitter-ms N] [--rate-limits]
                          [--error-rate F] [--reset-rate F] [--hang-rate F] [--malformed-rate F]
+                         [--backfill-reflect-requests N] [--backfill-reflect-ms N]
 
   Serves Orb's API at http://HOST:PORT and http://HOST:PORT/v1 until interrupted (Ctrl-C).
   Defaults: port 12111, host 127.0.0.1, seed 1, 12 customers, 30 subscriptions, 120 days of
@@ -59,9 +60,14 @@ export const simulateCommand: Command = {
     --malformed-rate F   answer 200 with a truncated JSON body
   The four rates must add up to at most 1.
 
+  Backfills: a closed backfill becomes reflected (and a reverted one reverted) once both
+    --backfill-reflect-requests N   further Orb API requests have arrived (default 1), and
+    --backfill-reflect-ms N         ms of simulator time have passed since (default 0).
+
   Control API (not Orb's, no API key): GET/POST /_simulator/clock, POST /_simulator/faults,
   PUT /_simulator/faults/config, DELETE /_simulator/faults, GET/DELETE /_simulator/requests,
-  GET /_simulator/truth/{subscriptions,daily-costs,daily-subscription-costs}; see README.md.`,
+  GET /_simulator/truth/{subscriptions,daily-costs,daily-subscription-costs,daily-usage,hourly-volume};
+  see README.md.`,
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -78,6 +84,8 @@ export const simulateCommand: Command = {
     'reset-rate': { type: 'string' },
     'hang-rate': { type: 'string' },
     'malformed-rate': { type: 'string' },
+    'backfill-reflect-requests': { type: 'string' },
+    'backfill-reflect-ms': { type: 'string' },
   },
   async run({ values, stdout }) {
     const now = values.now as string | undefined;
@@ -93,6 +101,10 @@ export const simulateCommand: Command = {
         now,
         apiKey: values['api-key'] as string | undefined,
         faults,
+        backfillReflection: {
+          requests: countFlag(values, 'backfill-reflect-requests', 'requests'),
+          ms: countFlag(values, 'backfill-reflect-ms', 'milliseconds'),
+        },
       });
     } catch (error) {
       throw new UserError((error as Error).message);

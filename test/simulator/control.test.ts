@@ -196,6 +196,27 @@ describe('orb-sync simulate', () => {
     }
   });
 
+  it('reflects a closed backfill only after --backfill-reflect-requests more requests', async () => {
+    const { child, url } = await simulate(['--now', '2025-03-15T10:00:00Z', '--backfill-reflect-requests', '3']);
+    try {
+      const orb = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${url}/v1${path}`, {
+          method,
+          headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return (await response.json()) as { id: string; status: string };
+      };
+      const { id } = await orb('POST', '/events/backfills', { timeframe_start: '2025-03-10T00:00:00Z', timeframe_end: '2025-03-11T00:00:00Z' });
+      expect((await orb('POST', `/events/backfills/${id}/close`)).status).toBe('pending');
+      const seen = [];
+      for (let i = 0; i < 3; i++) seen.push((await orb('GET', `/events/backfills/${id}`)).status);
+      expect(seen).toEqual(['pending', 'pending', 'reflected']);
+    } finally {
+      child.kill();
+    }
+  });
+
   it('rejects bad fault flags with one line naming the flag', async () => {
     const cases: [string[], RegExp][] = [
       [['--error-rate', '1.5'], /--error-rate/],
@@ -203,6 +224,8 @@ describe('orb-sync simulate', () => {
       [['--reset-rate', '1e-2'], /--reset-rate/],
       [['--latency-ms=-5'], /--latency-ms/],
       [['--jitter-ms', 'lots'], /--jitter-ms/],
+      [['--backfill-reflect-requests=-1'], /--backfill-reflect-requests/],
+      [['--backfill-reflect-ms', '1.5'], /--backfill-reflect-ms/],
       [['--error-rate', '0.6', '--malformed-rate', '0.6'], /errorRate \+ resetRate \+ hangRate \+ malformedRate/],
     ];
     const run = (args: string[]) =>
