@@ -9,7 +9,7 @@ import type { RequestLog } from './requests.js';
 import { parseJsonOr } from './routes/body.js';
 import type { Truth } from './truth.js';
 
-export const CONTROL_PREFIX = '/_simulator';
+const CONTROL_PREFIX = '/_simulator';
 
 export interface ControlDeps {
   readonly clock: Clock;

@@ -7,11 +7,9 @@ import { constraintViolation } from '../orb-errors.js';
 import { periodContaining } from '../periods.js';
 import type { Amounts } from '../pricing.js';
 import { iso, priceJson } from '../shapes.js';
+import { VIEW_MODES, type ViewMode } from '../subscription-usage.js';
 import { findSubscription, type RouteContext } from './context.js';
 import { oneOf, optionalInstant } from './query.js';
-
-const VIEW_MODES = ['cumulative', 'periodic'] as const;
-type ViewMode = (typeof VIEW_MODES)[number];
 
 /**
  * Without timeframe_start Orb reports the current billing period, or for an ended subscription the

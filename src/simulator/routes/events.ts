@@ -6,13 +6,14 @@ import { HOUR_MS } from '../events.js';
 import { constraintViolation, requestValidationError } from '../orb-errors.js';
 import { iso } from '../shapes.js';
 import { findEvents, hourlyVolume, type FoundEvent } from '../usage.js';
+import { readBody, rejectProblems } from './body.js';
 import type { RouteContext } from './context.js';
 import { paginate, type Ordering } from './pagination.js';
-import { optionalInstant, parseInstant } from './query.js';
+import { optionalInstant } from './query.js';
 
 const WEEK_MS = 7 * 24 * HOUR_MS;
 const MAX_SEARCH_IDS = 500;
-const SEARCH_KEYS = new Set(['event_ids', 'timeframe_start', 'timeframe_end']);
+const SEARCH_KEYS = ['event_ids', 'timeframe_start', 'timeframe_end'];
 
 function requireOrder(from: Date, to: Date): void {
   if (from.getTime() > to.getTime()) throw constraintViolation('timeframe_start must not be after timeframe_end');
@@ -48,27 +49,19 @@ interface SearchCriteria {
   readonly to: Date;
 }
 
-function optionalBodyInstant(body: Record<string, unknown>, name: string): Date | null {
-  const value = body[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw requestValidationError(`${name}: must be an ISO-8601 date-time string`);
-  return parseInstant(name, value);
-}
-
 /** EventSearchCriteria: 1..500 string ids, optional bounds (default the last week), nothing else. */
 function searchCriteria(body: unknown, now: Date): SearchCriteria {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw requestValidationError('The request body must be a JSON object');
-  const record = body as Record<string, unknown>;
-  const extra = Object.keys(record).filter((key) => !SEARCH_KEYS.has(key));
-  if (extra.length > 0) throw requestValidationError(`extra fields not permitted: ${extra.join(', ')}`);
-  const ids = record['event_ids'];
-  if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_SEARCH_IDS || !ids.every((id) => typeof id === 'string')) {
-    throw requestValidationError(`event_ids: must be an array of 1 to ${MAX_SEARCH_IDS} strings`);
+  const problems: string[] = [];
+  const fields = readBody(body, SEARCH_KEYS, problems);
+  const ids = fields.array('event_ids', true);
+  if (ids !== null && (ids.length < 1 || ids.length > MAX_SEARCH_IDS || !ids.every((id) => typeof id === 'string'))) {
+    fields.problem('event_ids', `must be an array of 1 to ${MAX_SEARCH_IDS} strings`);
   }
-  const to = optionalBodyInstant(record, 'timeframe_end') ?? now;
-  const from = optionalBodyInstant(record, 'timeframe_start') ?? new Date(now.getTime() - WEEK_MS);
+  const from = fields.dateTime('timeframe_start') ?? new Date(now.getTime() - WEEK_MS);
+  const to = fields.dateTime('timeframe_end') ?? now;
+  rejectProblems(problems);
   requireOrder(from, to);
-  return { ids, from, to };
+  return { ids: ids as string[], from, to };
 }
 
 function eventJson({ event, deprecated }: FoundEvent): unknown {

@@ -10,8 +10,7 @@ export function optionalInstant(query: URLSearchParams, name: string): Date | nu
   return parseInstant(name, text);
 }
 
-/** An ISO-8601 instant from a query parameter or a JSON body field called `name`. */
-export function parseInstant(name: string, text: string): Date {
+function parseInstant(name: string, text: string): Date {
   const instant = new Date(text);
   if (!ISO_INSTANT.test(text) || Number.isNaN(instant.getTime())) {
     throw requestValidationError(`${name}: ${JSON.stringify(text)} is not a valid ISO-8601 date-time`);
