@@ -1,28 +1,18 @@
 import { CompiledQuery, Kysely, sql } from 'kysely';
+import type { Database } from '../schema/database.js';
+import type { LoadRow, TableDef } from '../schema/table.js';
 import type { SqlValue } from './normalize.js';
 
 export type Engine = 'duckdb' | 'postgres';
 
-/** Column types the loader writes; each engine maps them to its own DDL-free bulk format. */
-export type ColumnType = 'text' | 'decimal' | 'timestamptz' | 'date' | 'bigint' | 'integer' | 'json';
-
-export interface TableShape {
-  readonly name: string;
-  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: ColumnType }>;
-}
-
-/** A row in the order of its table's columns: decimals as strings, timestamps as Date, dates as "YYYY-MM-DD". */
-export type Row = ReadonlyArray<string | number | bigint | Date | null>;
-
-// Kysely is used with raw SQL text; table types are not generated.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Db = Kysely<any>;
+/** Kysely over orb-sync's own tables; model SQL stays plain text (models/*.sql). */
+export type Db = Kysely<Database>;
 
 export interface LoadTransaction {
   /** Queries inside the transaction. */
   readonly db: Db;
-  /** Appends rows to a table through the engine's bulk path, inside the transaction. */
-  bulkLoad(table: TableShape, rows: readonly Row[]): Promise<void>;
+  /** Appends rows to a declared table through the engine's bulk path, by column name. */
+  bulkLoad<T extends TableDef>(table: T, rows: ReadonlyArray<LoadRow<T>>): Promise<void>;
 }
 
 export interface Destination {
@@ -32,7 +22,7 @@ export interface Destination {
   readonly db: Db;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T>;
-  /** Runs SQL and returns normalised rows (see normalize.ts). */
+  /** Runs SQL text (models, migrations, tests) and returns normalised rows (see normalize.ts). */
   query<T extends Record<string, SqlValue> = Record<string, SqlValue>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Holds the destination's sync lock until close(); throws a UserError when another sync holds it. */
   lockForSync(): Promise<void>;
@@ -40,31 +30,39 @@ export interface Destination {
 }
 
 /**
- * What both engines share: transactions over one raw connection, with a Kysely bound to it.
+ * What both engines share: a transaction is one raw connection with a Kysely bound to it. The bulk
+ * path (DuckDB's appender, PostgreSQL's COPY) needs that raw connection, which Kysely's own
+ * Transaction does not expose; so orb-sync begins and ends transactions itself, and binds one
+ * Kysely per pooled connection (made once, reused by every transaction on that connection).
  * An engine supplies how to connect, how to bind Kysely to a connection, and how to bulk-load.
  */
-export abstract class BaseDestination<Connection> implements Destination {
+export abstract class BaseDestination<Connection extends object> implements Destination {
   abstract readonly engine: Engine;
   abstract readonly db: Db;
+  private readonly bound = new WeakMap<Connection, Db>();
 
   constructor(readonly schema: string) {}
 
   protected abstract acquire(): Promise<Connection>;
   protected abstract release(connection: Connection): Promise<void>;
   protected abstract bindKysely(connection: Connection): Db;
-  protected abstract bulkLoadOn(connection: Connection, table: TableShape, rows: readonly Row[]): Promise<void>;
+  protected abstract bulkLoadOn(connection: Connection, table: TableDef, rows: ReadonlyArray<LoadRow>): Promise<void>;
   abstract lockForSync(): Promise<void>;
   abstract close(): Promise<void>;
 
   async transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
     const connection = await this.acquire();
-    const db = this.bindKysely(connection);
+    let db = this.bound.get(connection);
+    if (!db) {
+      db = this.bindKysely(connection);
+      this.bound.set(connection, db);
+    }
     try {
       await sql`begin`.execute(db);
       try {
         const result = await work({
           db,
-          bulkLoad: (table, rows) => (rows.length === 0 ? Promise.resolve() : this.bulkLoadOn(connection, table, rows)),
+          bulkLoad: (table, rows) => (rows.length === 0 ? Promise.resolve() : this.bulkLoadOn(connection, table, rows as ReadonlyArray<LoadRow>)),
         });
         await sql`commit`.execute(db);
         return result;
@@ -73,7 +71,6 @@ export abstract class BaseDestination<Connection> implements Destination {
         throw error;
       }
     } finally {
-      await db.destroy();
       await this.release(connection);
     }
   }

@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db, Destination } from '../destinations/destination.js';
+import { UserError, errorMessage } from '../errors.js';
+import { STAGING_TABLES } from '../schema/staging.js';
+import { latestViewName, type StagingTable } from '../schema/table.js';
+import { contentHash } from '../util/hash.js';
 
 const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
@@ -30,7 +34,26 @@ export function loadModels(dir = MODELS_DIR): Model[] {
         select: text.replace(/^--.*$/gm, '').trim().replace(/;$/, ''),
       } satisfies Model;
     });
-  return inDependencyOrder(models);
+  return inDependencyOrder([...STAGING_TABLES.map(latestVersionModel), ...models]);
+}
+
+/**
+ * The one definition of "the latest version of a record": for each key, the rows of the highest
+ * load_id; a table versioned with a parent keeps the rows of its parent's latest version.
+ */
+export function latestVersionModel(table: StagingTable): Model {
+  const parent = table.versionedWith;
+  const source = parent ? latestViewName(parent) : table.name;
+  const on = [...table.versionKey, 'load_id'].map((column) => `latest.${column} = t.${column}`).join(' AND ');
+  const latest = parent
+    ? latestViewName(parent)
+    : `(SELECT ${table.versionKey.join(', ')}, MAX(load_id) AS load_id FROM ${table.name} GROUP BY ${table.versionKey.join(', ')})`;
+  return {
+    name: latestViewName(table),
+    materialized: 'view',
+    dependsOn: parent ? [source] : [],
+    select: `SELECT t.* FROM ${table.name} t JOIN ${latest} latest ON ${on}`,
+  };
 }
 
 function inDependencyOrder(models: Model[]): Model[] {
@@ -52,18 +75,83 @@ function inDependencyOrder(models: Model[]): Model[] {
   return ordered;
 }
 
-/** (Re)creates every view model, in dependency order. Cheap; done before streams read stg_ views. */
-export async function createViews(destination: Destination, models = loadModels()): Promise<void> {
-  await destination.transaction(async ({ db }) => replaceViews(db, models));
+/**
+ * Creates the view models that are missing or whose SQL changed since they were created (an
+ * upgrade of orb-sync); every other view is left alone, so views analysts build on ours survive.
+ * A changed view is replaced in place; where PostgreSQL cannot (its columns changed), it and the
+ * views of ours downstream are dropped and recreated, and a view of the user's in the way is
+ * named in the error rather than dropped.
+ */
+export async function ensureViews(destination: Destination, models = loadModels()): Promise<string[]> {
+  const views = models.filter((model) => model.materialized === 'view');
+  const stored = new Map(
+    (await destination.db.selectFrom('model_state').select(['model', 'definition_hash']).execute()).map((r) => [r.model, r.definition_hash]),
+  );
+  const existing = new Set(
+    (
+      await destination.query<{ name: string }>(
+        'select table_name as name from information_schema.views where table_catalog = current_database() and table_schema = $1',
+        [destination.schema],
+      )
+    ).map((r) => r.name),
+  );
+  const changed = views.filter((view) => !existing.has(view.name) || stored.get(view.name) !== contentHash(view.select));
+  if (changed.length === 0) return [];
+  try {
+    await destination.transaction(async ({ db }) => {
+      for (const view of changed) await createView(db, view, 'create or replace view');
+    });
+  } catch {
+    const rebuilt = withDownstream(views, changed);
+    await destination
+      .transaction(async ({ db }) => {
+        for (const view of [...rebuilt].reverse()) await run(db, `drop view if exists ${view.name}`);
+        for (const view of rebuilt) await createView(db, view, 'create view');
+      })
+      .catch((error: unknown) => {
+        throw new UserError(
+          `cannot replace orb-sync's views ${rebuilt.map((v) => v.name).join(', ')} (this version changed their columns): ` +
+            `${errorMessage(error)}${databaseDetail(error)}. ` +
+            'Drop your views that depend on them, run again, then recreate yours.',
+        );
+      });
+    return rebuilt.map((view) => view.name);
+  }
+  return changed.map((view) => view.name);
+}
+
+/** PostgreSQL names the objects in the way in the error's detail. */
+function databaseDetail(error: unknown): string {
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string' ? ` (${detail.replace(/\s+/g, ' ')})` : '';
+}
+
+/** `changed` and every view that depends on one of them, in dependency order. */
+function withDownstream(views: Model[], changed: Model[]): Model[] {
+  const affected = new Set(changed.map((view) => view.name));
+  for (const view of views) {
+    if (view.dependsOn.some((name) => affected.has(name))) affected.add(view.name);
+  }
+  return views.filter((view) => affected.has(view.name));
+}
+
+async function createView(db: Db, view: Model, statement: string): Promise<void> {
+  await run(db, `${statement} ${view.name} as ${view.select}`);
+  await db
+    .insertInto('model_state')
+    .values({ model: view.name, definition_hash: contentHash(view.select), created_at: new Date() })
+    .onConflict((conflict) =>
+      conflict.column('model').doUpdateSet((eb) => ({ definition_hash: eb.ref('excluded.definition_hash'), created_at: eb.ref('excluded.created_at') })),
+    )
+    .execute();
 }
 
 /**
- * Rebuilds the views and refreshes every table model from them, in one transaction: readers see
- * the old facts or the new ones, never a mix, and a failure leaves the old facts in place.
+ * Refreshes every table model from the views, in one transaction: readers see the old facts or
+ * the new ones, never a mix, and a failure leaves the old facts in place.
  */
 export async function buildModels(destination: Destination, models = loadModels()): Promise<Record<string, number>> {
   return destination.transaction(async ({ db }) => {
-    await replaceViews(db, models);
     const rowCounts: Record<string, number> = {};
     for (const model of models.filter((m) => m.materialized === 'table')) {
       const columns = await tableColumns(db, destination.schema, model.name);
@@ -76,20 +164,11 @@ export async function buildModels(destination: Destination, models = loadModels(
   });
 }
 
-async function replaceViews(db: Db, models: Model[]): Promise<void> {
-  const views = models.filter((model) => model.materialized === 'view');
-  for (const view of [...views].reverse()) await run(db, `drop view if exists ${view.name}`);
-  for (const view of views) await run(db, `create view ${view.name} as ${view.select}`);
-}
-
 async function tableColumns(db: Db, schema: string, table: string): Promise<string[]> {
-  const { rows } = await db.executeQuery<{ column_name: string }>(
-    CompiledQuery.raw(
-      `select column_name from information_schema.columns
-       where table_schema = $1 and table_name = $2 order by ordinal_position`,
-      [schema, table],
-    ),
-  );
+  const { rows } = await sql<{ column_name: string }>`
+    select column_name from information_schema.columns
+    where table_catalog = current_database() and table_schema = ${schema} and table_name = ${table}
+    order by ordinal_position`.execute(db);
   if (rows.length === 0) throw new Error(`model ${table} has no table: add its DDL under sql/`);
   return rows.map((row) => row.column_name);
 }

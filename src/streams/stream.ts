@@ -1,8 +1,16 @@
 import type Orb from 'orb-billing';
 import type { Config } from '../config.js';
-import type { Destination, Row, TableShape } from '../destinations/destination.js';
+import type { Destination } from '../destinations/destination.js';
 import type { Logger } from '../log.js';
 import type { EndpointClass, OrbApi, Page } from '../orb/orb-api.js';
+import type { StagingRow, StagingTable } from '../schema/table.js';
+
+/**
+ * Streams are declarations: what to call, how to page or partition it, and the staging rows a
+ * record becomes. The sync layer (src/sync) runs them; nothing here imports it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each stream has its own record type
+export type Stream = ListStream<any> | PartitionedStream<any, any>;
 
 export interface StreamContext {
   readonly api: OrbApi;
@@ -16,23 +24,37 @@ export interface StreamContext {
   readonly rejects: Array<{ stream: string; partition: string; reason: string }>;
 }
 
-/** A unit of change: rows for one or more staging tables, replaced as a whole when its hash changes. */
-export interface VersionedGroup {
-  readonly key: string;
-  readonly hash: string;
-  readonly rows: ReadonlyMap<TableShape, Row[]>;
+/**
+ * One version of a record for a staging table: the row (the loader adds run_id, load_id,
+ * extracted_at and content_hash), and rows of tables versioned with it. The loader appends it only
+ * when its content differs from the latest stored version of the same key.
+ */
+export interface StagedVersion {
+  readonly table: StagingTable;
+  readonly row: StagingRow;
+  readonly children: ReadonlyArray<{ readonly table: StagingTable; readonly rows: readonly StagingRow[] }>;
+}
+
+/** A version whose row is checked against its table's declaration at compile time. */
+export function version<T extends StagingTable>(table: T, row: StagingRow<T>, ...children: StagedVersion['children']): StagedVersion {
+  return { table, row, children };
+}
+
+/** Rows of a table versioned with a parent (see StagingTable.versionedWith), checked likewise. */
+export function childRows<T extends StagingTable>(table: T, rows: ReadonlyArray<StagingRow<T>>): StagedVersion['children'][number] {
+  return { table, rows };
 }
 
 /**
  * A paged Orb list, read incrementally by a cursor field, plus re-reads of records that can still
- * change. Records are validated, shaped into rows, and appended when their content changed.
+ * change. Each record is validated and shaped into versions.
  */
 export interface ListStream<Record> {
+  readonly kind: 'list';
   readonly name: string;
   readonly endpoint: EndpointClass;
-  /** Staging table that holds the versions; `keyColumn` identifies a record. */
-  readonly table: TableShape;
-  readonly keyColumn: string;
+  /** Identifies a record across the lists (a record read twice in one run is taken once). */
+  readonly recordKey: (record: Record) => string;
   /** Field of a record that the incremental cursor tracks, and the list filter that resumes from it. */
   readonly cursorField: (record: Record) => string;
   readonly list: (orb: Orb, cursor: string | undefined) => Promise<Page<Record>>;
@@ -42,7 +64,7 @@ export interface ListStream<Record> {
   readonly staleKeys: (ctx: StreamContext, seen: ReadonlySet<string>) => Promise<string[]>;
   readonly fetchOne: (orb: Orb, key: string) => Promise<Record>;
   /** Validates and shapes a record; throws with a reason for a record that must be rejected. */
-  readonly toGroup: (record: Record, ctx: StreamContext) => VersionedGroup;
+  readonly toVersions: (record: Record) => StagedVersion[];
 }
 
 /**
@@ -50,6 +72,7 @@ export interface ListStream<Record> {
  * partition's cursor minus a look-back. The partition's cursor advances with its rows.
  */
 export interface PartitionedStream<Partition, Response> {
+  readonly kind: 'partitioned';
   readonly name: string;
   readonly endpoint: EndpointClass;
   readonly partitions: (ctx: StreamContext) => Promise<Partition[]>;
@@ -58,9 +81,7 @@ export interface PartitionedStream<Partition, Response> {
   readonly window: (partition: Partition, cursor: string | undefined, ctx: StreamContext) => Window | null;
   readonly fetch: (orb: Orb, partition: Partition, window: Window) => Promise<Response>;
   /** Validates and shapes a response; throws with a reason for a response that must be rejected. */
-  readonly toGroups: (response: Response, partition: Partition, ctx: StreamContext) => VersionedGroup[];
-  /** The hash of each key's latest stored version, for the keys inside `window`. */
-  readonly storedHashes: (ctx: StreamContext, partition: Partition, window: Window) => Promise<Map<string, string>>;
+  readonly toVersions: (response: Response, partition: Partition) => StagedVersion[];
   /** The new cursor after a response, or undefined to keep the old one. */
   readonly nextCursor: (response: Response, partition: Partition) => string | undefined;
 }

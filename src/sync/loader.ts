@@ -1,30 +1,38 @@
-import { CompiledQuery } from 'kysely';
-import type { LoadTransaction, Row, TableShape } from '../destinations/destination.js';
-import type { StreamContext, VersionedGroup } from '../streams/stream.js';
+import { sql } from 'kysely';
+import type { LoadTransaction } from '../destinations/destination.js';
+import type { SqlValue } from '../destinations/normalize.js';
+import { latestViewName, type LoadRow, type StagingTable } from '../schema/table.js';
+import type { StagedVersion, StreamContext } from '../streams/stream.js';
+import { contentHash } from '../util/hash.js';
 
 /**
- * Appends changed groups and advances the partition's cursor in ONE transaction, so a crash
- * leaves either both or neither. Every staging table starts with (run_id, load_id); the loader
- * fills them, and a higher load_id is a newer version.
+ * Appends the versions whose content changed and advances the partition's cursor in ONE
+ * transaction, so a crash leaves either both or neither. The loader fills each staging row's
+ * run_id, load_id (one per commit: higher is newer), extracted_at and content_hash.
  */
-export async function commitGroups(
+export async function commitVersions(
   ctx: StreamContext,
   stream: string,
   partition: string,
-  groups: readonly VersionedGroup[],
+  versions: readonly StagedVersion[],
   cursor: string | undefined,
 ): Promise<number> {
-  if (groups.length === 0 && cursor === undefined) return 0;
+  if (versions.length === 0 && cursor === undefined) return 0;
   return ctx.destination.transaction(async (tx) => {
+    const changed = await changedVersions(tx, versions);
     let loaded = 0;
-    if (groups.length > 0) {
+    if (changed.length > 0) {
       const loadId = await nextLoadId(tx);
-      const byTable = new Map<TableShape, Row[]>();
-      for (const group of groups) {
-        for (const [table, rows] of group.rows) {
-          const target = byTable.get(table) ?? [];
-          for (const row of rows) target.push([ctx.runId, loadId, ...row]);
-          byTable.set(table, target);
+      const byTable = new Map<StagingTable, LoadRow[]>();
+      const append = (table: StagingTable, row: LoadRow) => {
+        const rows = byTable.get(table) ?? [];
+        rows.push(row);
+        byTable.set(table, rows);
+      };
+      for (const { version, hash } of changed) {
+        append(version.table, { ...version.row, run_id: ctx.runId, load_id: loadId, extracted_at: ctx.startedAt, content_hash: hash });
+        for (const child of version.children) {
+          for (const row of child.rows) append(child.table, { ...row, run_id: ctx.runId, load_id: loadId });
         }
       }
       for (const [table, rows] of byTable) {
@@ -37,42 +45,73 @@ export async function commitGroups(
   });
 }
 
+/** A version's identity: its table and the values of the table's version key. */
+function versionKey(table: StagingTable, row: Record<string, unknown>): string {
+  return JSON.stringify([table.name, ...table.versionKey.map((column) => keyValue(row[column]))]);
+}
+
+function keyValue(value: unknown): SqlValue {
+  return value instanceof Date ? value.toISOString() : (value as SqlValue);
+}
+
+/**
+ * The versions that differ from the latest stored version of their key, one per key (the last
+ * one given wins: a customer embedded in two subscriptions of one page is appended once).
+ */
+async function changedVersions(tx: LoadTransaction, versions: readonly StagedVersion[]) {
+  const latest = new Map<string, { version: StagedVersion; hash: string }>();
+  for (const version of versions) {
+    const hash = contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]);
+    latest.set(versionKey(version.table, version.row), { version, hash });
+  }
+  const stored = new Map<string, string>();
+  for (const table of new Set(versions.map((v) => v.table))) {
+    for (const [key, hash] of await storedHashes(tx, table, versions.filter((v) => v.table === table))) stored.set(key, hash);
+  }
+  return [...latest].filter(([key, { hash }]) => stored.get(key) !== hash).map(([, entry]) => entry);
+}
+
+/** Hashes of the latest stored versions that share the first key column's values with `versions`. */
+async function storedHashes(tx: LoadTransaction, table: StagingTable, versions: readonly StagedVersion[]): Promise<Map<string, string>> {
+  const [first] = table.versionKey;
+  const values = [...new Set(versions.map((v) => keyValue((v.row as Record<string, unknown>)[first!])))];
+  const { rows } = await sql<Record<string, SqlValue> & { content_hash: string }>`
+    select ${sql.join(table.versionKey.map((column) => sql.ref(column)))}, content_hash
+    from ${sql.table(latestViewName(table))}
+    where ${sql.ref(first!)} in (${sql.join(values)})`.execute(tx.db);
+  return new Map(rows.map((row) => [versionKey(table, row), row.content_hash]));
+}
+
 async function nextLoadId(tx: LoadTransaction): Promise<string> {
-  const { rows } = await tx.db.executeQuery<{ id: string }>(CompiledQuery.raw("select nextval('load_ids') as id"));
+  const { rows } = await sql<{ id: string }>`select nextval('load_ids') as id`.execute(tx.db);
   return String(rows[0]!.id);
 }
 
 async function saveCursor(tx: LoadTransaction, runId: string, stream: string, partition: string, cursor: string): Promise<void> {
-  await tx.db.executeQuery(
-    CompiledQuery.raw(
-      `insert into sync_state (stream, partition_key, cursor_value, run_id, updated_at) values ($1, $2, $3, $4, $5)
-       on conflict (stream, partition_key) do update
-       set cursor_value = excluded.cursor_value, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-      [stream, partition, cursor, runId, new Date()],
-    ),
-  );
+  await tx.db
+    .insertInto('sync_state')
+    .values({ stream, partition_key: partition, cursor_value: cursor, run_id: runId, updated_at: new Date() })
+    .onConflict((conflict) =>
+      conflict.columns(['stream', 'partition_key']).doUpdateSet((eb) => ({
+        cursor_value: eb.ref('excluded.cursor_value'),
+        run_id: eb.ref('excluded.run_id'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
 }
 
 export async function loadCursors(ctx: StreamContext, stream: string): Promise<Map<string, string>> {
-  const rows = await ctx.destination.query<{ partition_key: string; cursor_value: string }>(
-    'select partition_key, cursor_value from sync_state where stream = $1',
-    [stream],
-  );
+  const rows = await ctx.destination.db.selectFrom('sync_state').select(['partition_key', 'cursor_value']).where('stream', '=', stream).execute();
   return new Map(rows.map((row) => [row.partition_key, row.cursor_value]));
 }
 
 /** Keeps the record whole with its reason; the caller leaves the partition's cursor where it was. */
-export async function recordReject(
-  ctx: StreamContext,
-  stream: string,
-  partition: string,
-  reason: string,
-  record: unknown,
-): Promise<void> {
+export async function recordReject(ctx: StreamContext, stream: string, partition: string, reason: string, record: unknown): Promise<void> {
   ctx.log.error({ stream, partition, reason }, 'record rejected');
   ctx.rejects.push({ stream, partition, reason });
-  await ctx.destination.query(
-    'insert into rejects (run_id, stream, partition_key, reason, record, rejected_at) values ($1, $2, $3, $4, $5, $6)',
-    [ctx.runId, stream, partition, reason, JSON.stringify(record ?? null), new Date()],
-  );
+  await ctx.destination.db
+    .insertInto('rejects')
+    .values({ run_id: ctx.runId, stream, partition_key: partition, reason, record: JSON.stringify(record ?? null), rejected_at: new Date() })
+    .execute();
 }

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
-import type { PartitionedStream, StreamContext, StreamResult, VersionedGroup } from '../streams/stream.js';
-import { commitGroups, loadCursors, recordReject } from './loader.js';
+import type { PartitionedStream, StagedVersion, StreamContext, StreamResult } from '../streams/stream.js';
+import { commitVersions, loadCursors, recordReject } from './loader.js';
 
 /**
  * One Orb call per partition, `concurrency` in flight; each partition's changed rows and its
@@ -25,16 +25,14 @@ export async function runPartitionedStream<P, Response>(
       const label = `${stream.name} ${key}`;
       const response = await ctx.api.call(stream.endpoint, label, (orb) => stream.fetch(orb, partition, window));
       const load = async (): Promise<void> => {
-        let groups: VersionedGroup[];
+        let versions: StagedVersion[];
         try {
-          groups = stream.toGroups(response, partition, ctx);
+          versions = stream.toVersions(response, partition);
         } catch (error) {
           rejected += 1;
           return recordReject(ctx, stream.name, key, errorMessage(error), response);
         }
-        const stored = await stream.storedHashes(ctx, partition, window);
-        const changed = groups.filter((group) => stored.get(group.key) !== group.hash);
-        rowsLoaded += await commitGroups(ctx, stream.name, key, changed, stream.nextCursor(response, partition));
+        rowsLoaded += await commitVersions(ctx, stream.name, key, versions, stream.nextCursor(response, partition));
       };
       writes = writes.then(load);
       await writes;

@@ -1,13 +1,15 @@
+import { sql } from 'kysely';
 import { describeDestination, type Config } from '../config.js';
 import type { Destination } from '../destinations/destination.js';
 import { migrate } from '../destinations/migrate.js';
 import { openDestination } from '../destinations/open-destination.js';
 import { RejectedRecordsError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { buildModels, createViews } from '../models/build-models.js';
+import { buildModels, ensureViews } from '../models/build-models.js';
 import { OrbApi, type OrbApiOptions } from '../orb/orb-api.js';
 import { STREAMS } from '../streams/index.js';
 import type { StreamContext, StreamResult } from '../streams/stream.js';
+import { runStream } from './run-stream.js';
 
 export interface SyncSummary {
   runId: string;
@@ -30,12 +32,12 @@ export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSu
   try {
     await destination.lockForSync();
     await migrate(destination);
+    await ensureViews(destination);
     log.info({ destination: describeDestination(options.destination), schema: options.schema }, 'sync started');
     return await recordRun(destination, 'sync', async (runId) => {
-      await createViews(destination);
       const ctx: StreamContext = { api, destination, runId, settings: options, log, startedAt: new Date(), rejects: [] };
       const streams: StreamResult[] = [];
-      for (const stream of STREAMS) streams.push(await stream.run(ctx));
+      for (const stream of STREAMS) streams.push(await runStream(ctx, stream));
       const models = await buildModels(destination);
       log.info({ models }, 'models built');
       if (ctx.rejects.length > 0) throw new RejectedRecordsError(ctx.rejects);
@@ -51,14 +53,17 @@ async function recordRun<T extends { streams: StreamResult[] }>(
   command: string,
   work: (runId: string) => Promise<T>,
 ): Promise<T> {
-  const [{ run_id: runId }] = (await destination.query<{ run_id: string }>(
-    `insert into sync_runs (run_id, command, started_at, status) values (nextval('sync_run_ids'), $1, $2, 'running') returning run_id`,
-    [command, new Date()],
-  )) as [{ run_id: string }];
+  const { run_id: runId } = await destination.db
+    .insertInto('sync_runs')
+    .values({ run_id: sql`nextval('sync_run_ids')`, command, started_at: new Date(), status: 'running' })
+    .returning('run_id')
+    .executeTakeFirstOrThrow();
   const finish = (status: string, error: string | null, rows: number | null) =>
-    destination.query('update sync_runs set finished_at = $1, status = $2, error = $3, rows_loaded = $4 where run_id = $5', [
-      new Date(), status, error, rows, runId,
-    ]);
+    destination.db
+      .updateTable('sync_runs')
+      .set({ finished_at: new Date(), status, error, rows_loaded: rows })
+      .where('run_id', '=', runId)
+      .execute();
   try {
     const result = await work(runId);
     await finish('succeeded', null, result.streams.reduce((sum, s) => sum + s.rowsLoaded, 0));

@@ -8,7 +8,9 @@ import {
 } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 import { UserError, errorMessage } from '../../errors.js';
-import { BaseDestination, type ColumnType, type Db, type Row, type TableShape } from '../destination.js';
+import type { Database } from '../../schema/database.js';
+import { columnKind, type ColumnKind, type LoadRow, type TableDef } from '../../schema/table.js';
+import { BaseDestination, type Db } from '../destination.js';
 import { MONEY_PRECISION, MONEY_SCALE, toMoney } from '../money.js';
 import type { DuckDBConnectionProvider } from './duckdb-connection-provider.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
@@ -20,15 +22,19 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   readonly engine = 'duckdb';
   readonly db: Db;
   private readonly idle: DuckDBConnection[] = [];
+  /** Each table's columns in physical order: the appender writes by position, rows come by name. */
+  private readonly layouts = new Map<string, string[]>();
   private lockedPath?: string;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly path: string,
+    /** The attached database's name (the file's stem): names are qualified with it, since a schema may share it. */
+    private readonly catalog: string,
     schema: string,
   ) {
     super(schema);
-    this.db = new Kysely({ dialect: new DuckDBDialect(this.pool()) });
+    this.db = new Kysely<Database>({ dialect: new DuckDBDialect(this.pool()) });
   }
 
   static async open(path: string, schema: string): Promise<DuckDBDestination> {
@@ -43,9 +49,10 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
       throw new UserError(`cannot open DuckDB file ${path}: ${message.split('\n')[0]}`);
     }
     const setup = await instance.connect();
-    await setup.run(`create schema if not exists "${schema}"`);
+    const catalog = String((await setup.runAndReadAll('select current_database() as name')).getRowObjects()[0]!.name);
+    await setup.run(`create schema if not exists ${quote(catalog)}.${quote(schema)}`);
     setup.closeSync();
-    return new DuckDBDestination(instance, path, schema);
+    return new DuckDBDestination(instance, path, catalog, schema);
   }
 
   async lockForSync(): Promise<void> {
@@ -68,8 +75,10 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     const connection = this.idle.pop();
     if (connection) return connection;
     const created = await this.instance.connect();
-    // Unqualified names in migrations and models resolve in the configured schema.
-    await created.run(`set search_path = '${this.schema}'`);
+    // Unqualified names in migrations and models resolve in the configured schema of this file,
+    // even when a schema and the file share a name (orb.duckdb with schema orb).
+    const path = `${quote(this.catalog)}.${quote(this.schema)}`.replace(/'/g, "''");
+    await created.run(`set search_path = '${path}'`);
     return created;
   }
 
@@ -78,7 +87,7 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   }
 
   protected bindKysely(connection: DuckDBConnection): Db {
-    return new Kysely({
+    return new Kysely<Database>({
       dialect: new DuckDBDialect({
         acquire: async () => connection,
         release: async () => {},
@@ -87,17 +96,40 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     });
   }
 
-  protected async bulkLoadOn(connection: DuckDBConnection, table: TableShape, rows: readonly Row[]): Promise<void> {
-    const appender = await connection.createAppender(table.name, this.schema);
+  protected async bulkLoadOn(connection: DuckDBConnection, table: TableDef, rows: ReadonlyArray<LoadRow>): Promise<void> {
+    const appender = await connection.createAppender(table.name, this.schema, this.catalog);
     try {
+      const appenders = (await this.layout(connection, table, appender.columnCount)).map((column) => {
+        const spec = table.columns[column];
+        if (spec === undefined) throw new Error(`table ${table.name} has a column ${column} that its declaration lacks`);
+        const append = appendFor(appender, columnKind(spec));
+        return (row: LoadRow) => {
+          const value = (row as Record<string, unknown>)[column];
+          if (value === null || value === undefined) appender.appendNull();
+          else append(value);
+        };
+      });
       for (const row of rows) {
-        table.columns.forEach((column, index) => appendValue(appender, column.type, row[index] ?? null));
+        for (const append of appenders) append(row);
         appender.endRow();
       }
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
+  }
+
+  private async layout(connection: DuckDBConnection, table: TableDef, columnCount: number): Promise<string[]> {
+    const known = this.layouts.get(table.name);
+    if (known && known.length === columnCount) return known;
+    const reader = await connection.runAndReadAll(
+      `select column_name from information_schema.columns
+       where table_catalog = $1 and table_schema = $2 and table_name = $3 order by ordinal_position`,
+      [this.catalog, this.schema, table.name],
+    );
+    const columns = reader.getRowObjects().map((row) => String(row.column_name));
+    this.layouts.set(table.name, columns);
+    return columns;
   }
 
   private pool(): DuckDBConnectionProvider {
@@ -109,20 +141,29 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   }
 }
 
-function appendValue(appender: DuckDBAppender, type: ColumnType, value: Row[number]): void {
-  if (value === null) return appender.appendNull();
-  switch (type) {
+function appendFor(appender: DuckDBAppender, kind: ColumnKind): (value: unknown) => void {
+  switch (kind) {
     case 'decimal':
-      return appender.appendDecimal(new DuckDBDecimalValue(toMoney(String(value)).units, MONEY_PRECISION, MONEY_SCALE));
+      return (value) => appender.appendDecimal(new DuckDBDecimalValue(toMoney(String(value)).units, MONEY_PRECISION, MONEY_SCALE));
     case 'timestamptz':
-      return appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt((value as Date).getTime()) * 1000n));
+      return (value) => appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(toDate(value).getTime()) * 1000n));
     case 'bigint':
-      return appender.appendBigInt(BigInt(value as number | bigint | string));
+      return (value) => appender.appendBigInt(BigInt(value as number | bigint | string));
     case 'integer':
-      return appender.appendInteger(Number(value));
+      return (value) => appender.appendInteger(Number(value));
+    case 'boolean':
+      return (value) => appender.appendBoolean(value === true);
     case 'date':
     case 'text':
     case 'json':
-      return appender.appendVarchar(String(value));
+      return (value) => appender.appendVarchar(String(value));
   }
+}
+
+function toDate(value: unknown): Date {
+  return value instanceof Date ? value : new Date(String(value));
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
 }

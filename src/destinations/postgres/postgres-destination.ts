@@ -5,7 +5,9 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { UserError, errorMessage } from '../../errors.js';
 import { formatDecimal } from '../../util/decimal.js';
-import { BaseDestination, type ColumnType, type Db, type Row, type TableShape } from '../destination.js';
+import type { Database } from '../../schema/database.js';
+import { columnKind, type ColumnKind, type LoadRow, type TableDef } from '../../schema/table.js';
+import { BaseDestination, type Db } from '../destination.js';
 import { toMoney } from '../money.js';
 import { postgresTypeParsers } from '../normalize.js';
 
@@ -19,7 +21,7 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
     schema: string,
   ) {
     super(schema);
-    this.db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
 
   static async open(url: string, schema: string): Promise<PostgresDestination> {
@@ -72,24 +74,24 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
 
   protected bindKysely(client: pg.PoolClient): Db {
     const heldClient = { query: client.query.bind(client), release: () => {} };
-    return new Kysely({
+    return new Kysely<Database>({
       dialect: new PostgresDialect({ pool: { connect: async () => heldClient, end: async () => {} } as never }),
     });
   }
 
-  protected async bulkLoadOn(client: pg.PoolClient, table: TableShape, rows: readonly Row[]): Promise<void> {
-    const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
-    const copy = client.query(copyFrom(`copy "${table.name}" (${columns}) from stdin`));
-    await pipeline(Readable.from(copyLines(table, rows)), copy);
+  protected async bulkLoadOn(client: pg.PoolClient, table: TableDef, rows: ReadonlyArray<LoadRow>): Promise<void> {
+    const columns = Object.entries(table.columns).map(([name, spec]) => ({ name, kind: columnKind(spec) }));
+    const copy = client.query(copyFrom(`copy "${table.name}" (${columns.map((c) => `"${c.name}"`).join(', ')}) from stdin`));
+    await pipeline(Readable.from(copyLines(columns, rows)), copy);
   }
 }
 
-/** COPY's text format, a few hundred rows per chunk. */
-function* copyLines(table: TableShape, rows: readonly Row[]): Generator<string> {
-  const types = table.columns.map((column) => column.type);
+/** COPY's text format, a few hundred rows per chunk, each value taken from its row by column name. */
+function* copyLines(columns: ReadonlyArray<{ name: string; kind: ColumnKind }>, rows: ReadonlyArray<LoadRow>): Generator<string> {
   let chunk = '';
   for (const [index, row] of rows.entries()) {
-    chunk += row.map((value, i) => copyField(value, types[i]!)).join('\t') + '\n';
+    const record = row as Record<string, unknown>;
+    chunk += columns.map(({ name, kind }) => copyField(record[name], kind)).join('\t') + '\n';
     if (index % 500 === 499) {
       yield chunk;
       chunk = '';
@@ -98,10 +100,10 @@ function* copyLines(table: TableShape, rows: readonly Row[]): Generator<string> 
   if (chunk) yield chunk;
 }
 
-function copyField(value: Row[number], type: ColumnType): string {
-  if (value === null) return '\\N';
+function copyField(value: unknown, kind: ColumnKind): string {
+  if (value === null || value === undefined) return '\\N';
   // PostgreSQL would round an amount with too many decimals; toMoney refuses it, as on DuckDB.
-  if (type === 'decimal') return formatDecimal(toMoney(String(value)));
+  if (kind === 'decimal') return formatDecimal(toMoney(String(value)));
   const text = value instanceof Date ? value.toISOString() : String(value);
   return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 }
