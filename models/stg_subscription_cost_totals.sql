@@ -5,6 +5,6 @@
 -- materialized: view
 -- depends on: raw_subscription_cost_days_latest
 SELECT
-  subscription_id, day, timeframe_start AS period_start, timeframe_end,
+  subscription_id, day, timeframe_start AS period_start, period_first_day, before_start_date, timeframe_end,
   subtotal AS cumulative_subtotal, total AS cumulative_total
 FROM raw_subscription_cost_days_latest

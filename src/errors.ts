@@ -1,3 +1,5 @@
+import { ZodError } from 'zod';
+
 /**
  * An error the user can act on: the CLI prints its message as one line on stderr and exits
  * non-zero, with no stack trace. Anything else is a bug and is printed in full.
@@ -23,4 +25,11 @@ export class RejectedRecordsError extends UserError {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a record failed validation, in one line ("per_price_costs.0.total: not a plain decimal amount"). */
+export function invalidReason(error: unknown): string {
+  if (!(error instanceof ZodError)) return errorMessage(error);
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'invalid record';
 }

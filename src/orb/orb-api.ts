@@ -1,4 +1,4 @@
-import Orb, { APIConnectionError, APIError, AuthenticationError } from 'orb-billing';
+import Orb, { APIConnectionError, APIConnectionTimeoutError, APIError, AuthenticationError } from 'orb-billing';
 import pRetry, { AbortError } from 'p-retry';
 import { UserError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -13,6 +13,8 @@ export interface OrbApiOptions {
   analyticsRps: number;
   rps: number;
   maxRetries: number;
+  /** How long one request may take before it is abandoned (and retried). */
+  requestTimeoutMs?: number;
   /** First backoff; doubles per attempt. A Retry-After from Orb replaces it when longer. */
   minRetryDelayMs?: number;
   /** Longest Retry-After orb-sync will wait; beyond it the call fails rather than hang the run. */
@@ -27,33 +29,91 @@ export interface Page<T> {
   getNextPage(): Promise<Page<T>>;
 }
 
+/** What came back was not the JSON Orb documents (a proxy's error page, a cut body): retried like a 5xx. */
+export class MalformedResponseError extends Error {
+  constructor(what: string) {
+    super(what);
+    this.name = 'MalformedResponseError';
+  }
+}
+
+/** A response checked before use: throws MalformedResponseError with what came back instead. */
+export type EnvelopeCheck = (body: unknown) => string | undefined;
+
+/** A list page: `data` an array, `pagination_metadata` with has_more and next_cursor. */
+export const pageEnvelope: EnvelopeCheck = (body) => {
+  const page = body as { data?: unknown; pagination_metadata?: { has_more?: unknown; next_cursor?: unknown } } | null;
+  if (!isObject(page) || !Array.isArray(page.data)) return 'a body without a "data" list';
+  const meta = page.pagination_metadata;
+  if (!isObject(meta) || typeof meta.has_more !== 'boolean' || !(meta.next_cursor === null || typeof meta.next_cursor === 'string')) {
+    return 'a list without valid pagination_metadata';
+  }
+  return undefined;
+};
+
+/** An object with a `data` list (costs, usage). */
+export const dataEnvelope: EnvelopeCheck = (body) =>
+  isObject(body) && Array.isArray((body as { data?: unknown }).data) ? undefined : 'a body without a "data" list';
+
+/** Any JSON object (a single record). */
+export const objectEnvelope: EnvelopeCheck = (body) => (isObject(body) ? undefined : 'a body that is not a JSON object');
+
 /**
  * The only way orb-sync talks to Orb. It owns retries (the SDK's own are switched off so no
- * request is retried by both), rate limits, and the guard against pagination that never ends.
+ * request is retried by both), rate limits, timeouts, the check that a response is the JSON Orb
+ * documents, and the guard against pagination that never ends.
  */
 export class OrbApi {
   readonly client: Orb;
   private readonly limiters: Record<EndpointClass, RateLimiter>;
   private readonly minRetryDelayMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly timeoutMs: number;
+  /** Orb's clock, from the Date header of the key check (see checkKey); windows end relative to it. */
+  private orbClock?: { orb: number; local: number };
 
   constructor(private readonly options: OrbApiOptions) {
-    this.client = new Orb({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0, logLevel: 'off' });
+    this.timeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.client = new Orb({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0, timeout: this.timeoutMs, logLevel: 'off' });
     this.limiters = { analytics: new RateLimiter(options.analyticsRps), default: new RateLimiter(options.rps) };
     this.minRetryDelayMs = options.minRetryDelayMs ?? 500;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
   }
 
-  /** One request, rate-limited, retried on 429, 5xx and connection errors. */
-  call<T>(endpoint: EndpointClass, label: string, request: (client: Orb) => Promise<T>): Promise<T> {
+  /**
+   * One cheap request that fails on a wrong key or an unreachable Orb before anything is written,
+   * and reads Orb's clock from its Date header, so windows follow Orb's "now", not this machine's.
+   */
+  async checkKey(): Promise<void> {
+    const started = Date.now();
+    const { response } = await this.call('default', 'GET /subscriptions (checking the API key)', (orb) => orb.subscriptions.list({ limit: 1 }), pageEnvelope);
+    const orbDate = Date.parse(response?.headers.get('date') ?? '');
+    if (!Number.isNaN(orbDate)) this.orbClock = { orb: orbDate, local: (started + Date.now()) / 2 };
+  }
+
+  /** Orb's current time: this machine's clock shifted by the skew seen at checkKey(). */
+  now(): Date {
+    const skew = this.orbClock ? this.orbClock.orb - this.orbClock.local : 0;
+    return new Date(Date.now() + skew);
+  }
+
+  /** One request, rate-limited, checked, retried on 429, 5xx, timeouts, connection and body errors. */
+  async call<T>(
+    endpoint: EndpointClass,
+    label: string,
+    request: (client: Orb) => Promise<T>,
+    envelope: EnvelopeCheck = objectEnvelope,
+  ): Promise<{ data: T; response?: Response }> {
     return pRetry(
       async () => {
         await this.limiters[endpoint].acquire();
         try {
-          return await request(this.client);
+          const result = await withResponse(request(this.client));
+          checkEnvelope(result, envelope);
+          return result;
         } catch (error) {
           if (isRetryable(error)) throw error;
-          throw new AbortError(new UserError(describeFailure(error, label), { cause: error }));
+          throw new AbortError(new UserError(this.describeFailure(error, label), { cause: error }));
         }
       },
       {
@@ -62,12 +122,15 @@ export class OrbApi {
         factor: 2,
         randomize: true,
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-          if (retriesLeft === 0) throw new UserError(describeFailure(error, label, attemptNumber));
+          if (retriesLeft === 0) throw new UserError(this.describeFailure(error, label, attemptNumber));
           const waitMs = retryAfterMs(error);
           if (waitMs !== undefined && waitMs > this.maxRetryAfterMs) {
             throw new UserError(`${label}: Orb asked to retry after ${Math.round(waitMs / 1000)} s, longer than orb-sync waits`);
           }
-          this.options.log.warn({ label, attempt: attemptNumber, retryAfterMs: waitMs, error: errorMessage(error) }, 'retrying Orb request');
+          this.options.log.warn(
+            { label, attempt: attemptNumber, retriesLeft, retryAfterMs: waitMs, error: this.describeFailure(error, label) },
+            error instanceof APIConnectionTimeoutError ? 'Orb request timed out; retrying' : 'retrying Orb request',
+          );
           // p-retry then adds its own backoff on top, so a Retry-After is a floor, never shortened.
           if (waitMs) await new Promise((resolve) => setTimeout(resolve, waitMs));
         },
@@ -77,12 +140,20 @@ export class OrbApi {
 
   /**
    * Every page of a list, each page fetched through call(). Stops with an error when Orb hands
-   * back a cursor it has already given (a loop) or says "more" without a cursor.
+   * back a cursor it has already given, says "more" without a cursor, or serves records this
+   * listing has already returned (a cursor that changes while the data repeats).
    */
   async *pages<T>(endpoint: EndpointClass, label: string, first: (client: Orb) => Promise<Page<T>>): AsyncGenerator<T[]> {
-    let page = await this.call(endpoint, label, first);
+    let page = (await this.call(endpoint, label, first, pageEnvelope)).data;
     const seenCursors = new Set<string>();
+    const seenIds = new Set<unknown>();
     for (;;) {
+      for (const item of page.data) {
+        const id = (item as { id?: unknown }).id;
+        if (id === undefined) continue;
+        if (seenIds.has(id)) throw new UserError(`${label}: Orb returned ${String(id)} on two pages of one listing; pagination does not advance`);
+        seenIds.add(id);
+      }
       yield page.data;
       const { has_more: hasMore, next_cursor: cursor } = page.pagination_metadata;
       if (!cursor) {
@@ -92,13 +163,49 @@ export class OrbApi {
       if (seenCursors.has(cursor)) throw new UserError(`${label}: Orb returned cursor ${cursor} twice; pagination does not advance`);
       seenCursors.add(cursor);
       const current = page;
-      page = await this.call(endpoint, label, () => current.getNextPage());
+      page = (await this.call(endpoint, label, () => current.getNextPage(), pageEnvelope)).data;
     }
+  }
+
+  private describeFailure(error: unknown, label: string, attempts?: number): string {
+    const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
+    if (error instanceof AuthenticationError) return `Orb rejected the API key (401) on ${label}: check ORB_API_KEY`;
+    if (error instanceof APIConnectionTimeoutError) return `${label}: no answer from Orb within ${this.timeoutMs / 1000} s${tries}`;
+    if (error instanceof APIConnectionError) {
+      return `${label}: cannot reach Orb at ${origin(this.options.baseUrl)}${tries}: ${connectionCause(error)}`;
+    }
+    if (error instanceof APIError) return `${label}: Orb answered ${error.status ?? 'an error'}${tries}: ${error.message}`;
+    if (error instanceof MalformedResponseError) return `${label}: ${error.message}${tries}`;
+    return `${label}: ${errorMessage(error)}${tries}`;
   }
 }
 
+/** The SDK's promises carry the HTTP response; a next page carries it on the page itself. */
+async function withResponse<T>(pending: Promise<T>): Promise<{ data: T; response?: Response }> {
+  const api = pending as Promise<T> & { withResponse?: () => Promise<{ data: T; response: Response }> };
+  if (typeof api.withResponse === 'function') return api.withResponse();
+  const data = await pending;
+  return { data, response: (data as { response?: Response } | null)?.response };
+}
+
+/** A page's raw body is on the page; any other call's body is what it resolved to. */
+function checkEnvelope(result: { data: unknown; response?: Response }, envelope: EnvelopeCheck): void {
+  const body = isObject(result.data) && 'body' in result.data && 'getNextPage' in result.data ? result.data.body : result.data;
+  const problem = envelope(body);
+  if (!problem) return;
+  const contentType = result.response?.headers.get('content-type') ?? 'no content type';
+  const text = typeof body === 'string' ? body : JSON.stringify(body) ?? String(body);
+  throw new MalformedResponseError(
+    `Orb answered ${result.response?.status ?? 200} with ${problem} (${contentType}: ${JSON.stringify(text.slice(0, 80))})`,
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function isRetryable(error: unknown): boolean {
-  if (error instanceof APIConnectionError) return true;
+  if (error instanceof APIConnectionError || error instanceof MalformedResponseError) return true;
   // A connection cut mid-body (undici's TypeError "terminated") and a truncated JSON body reach us
   // from the SDK as plain errors, not APIConnectionError; both are transient, so both are retried.
   if (error instanceof TypeError && /terminated|socket|ECONNRESET/i.test(`${error.message} ${String(error.cause ?? '')}`)) return true;
@@ -115,10 +222,19 @@ function retryAfterMs(error: unknown): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function describeFailure(error: unknown, label: string, attempts?: number): string {
-  const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
-  if (error instanceof AuthenticationError) return `Orb rejected the API key (401) on ${label}: check ORB_API_KEY`;
-  if (error instanceof APIConnectionError) return `${label}: cannot reach Orb${tries}: ${error.message}`;
-  if (error instanceof APIError) return `${label}: Orb answered ${error.status ?? 'an error'}${tries}: ${error.message}`;
-  return `${label}: ${errorMessage(error)}`;
+function origin(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return baseUrl;
+  }
+}
+
+/** The system's reason under the SDK's "Connection error." (ECONNREFUSED, ENOTFOUND, …). */
+function connectionCause(error: APIConnectionError): string {
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 3 && cause instanceof Error && cause.cause instanceof Error; depth += 1) cause = cause.cause;
+  const code = (cause as { code?: string } | undefined)?.code;
+  const message = cause instanceof Error ? cause.message : error.message;
+  return code && !message.includes(code) ? `${code} ${message}` : message;
 }

@@ -40,6 +40,9 @@ export const RAW_SUBSCRIPTION_COST_DAYS = defineStagingTable('raw_subscription_c
   subtotal: 'decimal',
   total: 'decimal',
   content_hash: 'text',
+  // Added by sql/003; NULL only in versions loaded before it.
+  period_first_day: 'date?',
+  before_start_date: 'boolean?',
 });
 
 /** The same day broken down per price (Orb's per_price_costs), versioned with its day. */

@@ -2,7 +2,7 @@ import type Orb from 'orb-billing';
 import type { Config } from '../config.js';
 import type { Destination } from '../destinations/destination.js';
 import type { Logger } from '../log.js';
-import type { EndpointClass, OrbApi, Page } from '../orb/orb-api.js';
+import type { EndpointClass, EnvelopeCheck, OrbApi, Page } from '../orb/orb-api.js';
 import type { StagingRow, StagingTable } from '../schema/table.js';
 
 /**
@@ -10,7 +10,7 @@ import type { StagingRow, StagingTable } from '../schema/table.js';
  * record becomes. The sync layer (src/sync) runs them; nothing here imports it.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each stream has its own record type
-export type Stream = ListStream<any> | PartitionedStream<any, any>;
+export type Stream = ListStream<any> | PartitionedStream<any, any, any>;
 
 export interface StreamContext {
   readonly api: OrbApi;
@@ -68,10 +68,11 @@ export interface ListStream<Record> {
 }
 
 /**
- * One Orb call per partition (e.g. per subscription) over a time window that starts at the
- * partition's cursor minus a look-back. The partition's cursor advances with its rows.
+ * One Orb call per partition (e.g. per subscription) over a time window that the partition's
+ * cursor decides. A response holds units (e.g. one cost window per day), each validated on its
+ * own: a bad unit is rejected alone, the rest load, and the cursor stops before the first bad one.
  */
-export interface PartitionedStream<Partition, Response> {
+export interface PartitionedStream<Partition, Response, Unit> {
   readonly kind: 'partitioned';
   readonly name: string;
   readonly endpoint: EndpointClass;
@@ -80,10 +81,19 @@ export interface PartitionedStream<Partition, Response> {
   /** The window to fetch, or null when the partition is complete. */
   readonly window: (partition: Partition, cursor: string | undefined, ctx: StreamContext) => Window | null;
   readonly fetch: (orb: Orb, partition: Partition, window: Window) => Promise<Response>;
-  /** Validates and shapes a response; throws with a reason for a response that must be rejected. */
-  readonly toVersions: (response: Response, partition: Partition) => StagedVersion[];
-  /** The new cursor after a response, or undefined to keep the old one. */
-  readonly nextCursor: (response: Response, partition: Partition) => string | undefined;
+  /** What a response must look like to be read at all (otherwise it is retried as a transport error). */
+  readonly envelope: EnvelopeCheck;
+  readonly units: (response: Response) => readonly unknown[];
+  /** Validates one unit; throws with a reason for a unit that must be rejected. */
+  readonly parse: (unit: unknown, partition: Partition, ctx: StreamContext) => Unit;
+  /** Names a unit in a reject's reason (e.g. its day), as far as it can be read. */
+  readonly describe: (unit: unknown) => string;
+  readonly toVersion: (unit: Unit, partition: Partition) => StagedVersion;
+  /**
+   * The new cursor, from the units accepted before the first rejected one (in response order),
+   * or undefined to keep the old one.
+   */
+  readonly nextCursor: (accepted: readonly Unit[], partition: Partition, window: Window, cursor: string | undefined, ctx: StreamContext) => string | undefined;
 }
 
 export interface Window {

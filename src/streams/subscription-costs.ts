@@ -1,10 +1,10 @@
 import type { SubscriptionFetchCostsResponse } from 'orb-billing/resources/subscriptions';
 import { z } from 'zod';
-import { toMoney } from '../destinations/money.js';
+import { dataEnvelope } from '../orb/orb-api.js';
 import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../schema/staging.js';
-import { canonicalDecimal, decimalFromNumber, formatDecimal } from '../util/decimal.js';
-import { addDays, dayEndingAt, startOfLocalDay } from '../util/time-zone.js';
-import { childRows, version, type PartitionedStream } from './stream.js';
+import { addDays, dayEndingAt, localDate, startOfLocalDay } from '../util/time-zone.js';
+import { instant, money, quantity } from './fields.js';
+import { childRows, version, type PartitionedStream, type StreamContext, type Window } from './stream.js';
 
 interface CostPartition {
   subscription_id: string;
@@ -13,8 +13,9 @@ interface CostPartition {
   end_date: string | null;
 }
 
-const money = z.string().transform((text) => (toMoney(text), canonicalDecimal(text)));
-const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
+/** A cumulative window: Orb's total since `timeframe_start` (the billing period start) up to the end of `day`. */
+type CostDay = z.output<typeof windowShape> & { day: string; beforeStartDate: boolean };
+
 const windowShape = z.object({
   timeframe_start: instant,
   timeframe_end: instant,
@@ -23,7 +24,7 @@ const windowShape = z.object({
   per_price_costs: z.array(
     z.object({
       price_id: z.string().min(1),
-      quantity: z.number().nullish().transform((q) => (q == null ? null : formatDecimal(decimalFromNumber(q)))),
+      quantity: quantity.nullish(),
       subtotal: money,
       total: money,
       price: z.object({ currency: z.string().min(1), billable_metric: z.object({ id: z.string() }).nullish() }),
@@ -31,8 +32,29 @@ const windowShape = z.object({
   ),
 });
 
-/** Orb's costs for one subscription, cumulative within each billing period, one window per local day. */
-export const subscriptionCostsStream: PartitionedStream<CostPartition, SubscriptionFetchCostsResponse> = {
+/**
+ * Where a partition's reading stands. `end`: how far its costs are read. `rereadFrom`: the start
+ * of the billing period holding the first day the next sync re-reads (or the day before the start
+ * date, if later); costs are cumulative within a period, so each day's change must come from two
+ * values read together. `from`: the earliest instant read, so an earlier start date extends history.
+ */
+interface CostCursor {
+  end: string;
+  rereadFrom: string;
+  from: string;
+}
+
+function readCursor(text: string | undefined): CostCursor | undefined {
+  if (!text?.startsWith('{')) return undefined; // none yet, or an older orb-sync's: read it all again
+  return JSON.parse(text) as CostCursor;
+}
+
+/**
+ * Orb's costs for one subscription, one cumulative window per customer-local day. With a start
+ * date, reads begin the day before it: that day is only the start date's starting point (models
+ * keep a day only when it starts its period or the day before it was read in the same response).
+ */
+export const subscriptionCostsStream: PartitionedStream<CostPartition, SubscriptionFetchCostsResponse, CostDay> = {
   kind: 'partitioned',
   name: 'subscription_costs',
   endpoint: 'analytics',
@@ -43,16 +65,18 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, Subscript
       .orderBy('subscription_id')
       .execute(),
   partitionKey: (s) => s.subscription_id,
-  window: (s, cursor, ctx) => {
+  window: (s, cursorText, ctx) => {
+    const cursor = readCursor(cursorText);
     const start = new Date(s.start_date);
     const end = s.end_date ? new Date(s.end_date) : undefined;
-    if (cursor && end && new Date(cursor) >= end) return null;
-    const firstDay = cursor
-      ? addDays(dayEndingAt(new Date(cursor), s.customer_timezone), -ctx.settings.lookbackDays)
-      : ctx.settings.startDate;
-    const from = firstDay ? maxDate(start, startOfLocalDay(firstDay, s.customer_timezone)) : start;
-    // Orb returns windows only up to its own "now"; a day past ours covers a skewed clock.
-    const to = end ?? new Date(ctx.startedAt.getTime() + 86_400_000);
+    const wanted = ctx.settings.startDate
+      ? maxDate(start, startOfLocalDay(addDays(ctx.settings.startDate, -1), s.customer_timezone))
+      : start;
+    const extend = !cursor || wanted < new Date(cursor.from);
+    if (!extend && end && new Date(cursor.end) >= end) return null;
+    const from = extend ? wanted : maxDate(wanted, new Date(cursor.rereadFrom));
+    // Orb's clock decides which days exist; an hour's margin covers the Date header's rounding.
+    const to = end ?? new Date(ctx.api.now().getTime() + 3_600_000);
     return from < to ? { from, to } : null;
   },
   fetch: (orb, s, { from, to }) =>
@@ -61,33 +85,55 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, Subscript
       timeframe_end: to.toISOString(),
       view_mode: 'cumulative',
     }),
-  toVersions: (response, s) =>
-    response.data.map((raw) => {
-      const w = windowShape.parse(raw);
-      const day = dayEndingAt(w.timeframe_end, s.customer_timezone);
-      const bounds = { subscription_id: s.subscription_id, day, timeframe_start: w.timeframe_start, timeframe_end: w.timeframe_end };
-      const prices = w.per_price_costs
-        .map((p) => ({
-          ...bounds,
-          price_id: p.price_id,
-          billable_metric_id: p.price.billable_metric?.id ?? null,
-          currency: p.price.currency,
-          quantity: p.quantity,
-          subtotal: p.subtotal,
-          total: p.total,
-        }))
-        .sort((a, b) => (a.price_id < b.price_id ? -1 : a.price_id > b.price_id ? 1 : 0));
-      return version(
-        RAW_SUBSCRIPTION_COST_DAYS,
-        { ...bounds, subtotal: w.subtotal, total: w.total },
-        childRows(RAW_SUBSCRIPTION_PRICE_COSTS, prices),
-      );
-    }),
-  nextCursor: (response) => {
-    const ends = response.data.map((w) => new Date(w.timeframe_end).getTime());
-    return ends.length > 0 ? new Date(Math.max(...ends)).toISOString() : undefined;
+  envelope: dataEnvelope,
+  units: (response) => response.data,
+  parse: (unit, s, ctx) => {
+    const w = windowShape.parse(unit);
+    const day = dayEndingAt(w.timeframe_end, s.customer_timezone);
+    return { ...w, day, beforeStartDate: ctx.settings.startDate !== undefined && day < ctx.settings.startDate };
   },
+  describe: (unit) => {
+    const { timeframe_start: start, timeframe_end: end } = (unit ?? {}) as { timeframe_start?: unknown; timeframe_end?: unknown };
+    return `window ending ${String(end ?? '?')} (period from ${String(start ?? '?')})`;
+  },
+  toVersion: (w, s) => {
+    const bounds = { subscription_id: s.subscription_id, day: w.day, timeframe_start: w.timeframe_start, timeframe_end: w.timeframe_end };
+    const prices = w.per_price_costs
+      .map((p) => ({
+        ...bounds,
+        price_id: p.price_id,
+        billable_metric_id: p.price.billable_metric?.id ?? null,
+        currency: p.price.currency,
+        quantity: p.quantity ?? null,
+        subtotal: p.subtotal,
+        total: p.total,
+      }))
+      .sort((a, b) => (a.price_id < b.price_id ? -1 : a.price_id > b.price_id ? 1 : 0));
+    return version(
+      RAW_SUBSCRIPTION_COST_DAYS,
+      {
+        ...bounds,
+        subtotal: w.subtotal,
+        total: w.total,
+        period_first_day: localDate(w.timeframe_start, s.customer_timezone),
+        before_start_date: w.beforeStartDate,
+      },
+      childRows(RAW_SUBSCRIPTION_PRICE_COSTS, prices),
+    );
+  },
+  nextCursor: (accepted, _s, window, cursorText, ctx) => nextCostCursor(accepted, window, readCursor(cursorText), ctx),
 };
+
+function nextCostCursor(accepted: readonly CostDay[], window: Window, cursor: CostCursor | undefined, ctx: StreamContext): string | undefined {
+  const last = accepted.at(-1);
+  if (!last) return undefined;
+  // The first day the next sync re-reads, and the start of its billing period.
+  const firstReread = addDays(last.day, -ctx.settings.lookbackDays);
+  const reread = accepted.find((w) => w.day >= firstReread) ?? last;
+  const from = cursor && new Date(cursor.from) < window.from ? cursor.from : window.from.toISOString();
+  const next: CostCursor = { end: last.timeframe_end.toISOString(), rereadFrom: reread.timeframe_start.toISOString(), from };
+  return JSON.stringify(next);
+}
 
 function maxDate(a: Date, b: Date): Date {
   return a > b ? a : b;

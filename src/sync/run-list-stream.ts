@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { invalidReason } from '../errors.js';
 import type { ListStream, StagedVersion, StreamContext, StreamResult } from '../streams/stream.js';
 import { commitVersions, loadCursors, recordReject } from './loader.js';
 
@@ -23,7 +23,7 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
         recordVersions = stream.toVersions(record);
       } catch (error) {
         rejected += 1;
-        await recordReject(ctx, stream.name, PARTITION, errorMessage(error), record);
+        await recordReject(ctx, stream.name, PARTITION, invalidReason(error), record);
         continue;
       }
       const key = stream.recordKey(record);
@@ -42,7 +42,7 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
     for await (const records of ctx.api.pages(stream.endpoint, label, reread)) await take(records);
   }
   for (const key of await stream.staleKeys(ctx, seen)) {
-    await take([await ctx.api.call(stream.endpoint, `${label}/${key}`, (orb) => stream.fetchOne(orb, key))]);
+    await take([(await ctx.api.call(stream.endpoint, `${label}/${key}`, (orb) => stream.fetchOne(orb, key))).data]);
   }
   // A rejected record holds the cursor back so the next run reads it again.
   if (rejected === 0 && newestCursor !== undefined && newestCursor !== cursor) {

@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { invalidReason } from '../errors.js';
 import type { PartitionedStream, StagedVersion, StreamContext, StreamResult } from '../streams/stream.js';
 import { commitVersions, loadCursors, recordReject } from './loader.js';
 
@@ -6,9 +6,9 @@ import { commitVersions, loadCursors, recordReject } from './loader.js';
  * One Orb call per partition, `concurrency` in flight; each partition's changed rows and its
  * new cursor commit together. Loads are serialised: one writer, in completion order.
  */
-export async function runPartitionedStream<P, Response>(
+export async function runPartitionedStream<P, Response, Unit>(
   ctx: StreamContext,
-  stream: PartitionedStream<P, Response>,
+  stream: PartitionedStream<P, Response, Unit>,
 ): Promise<StreamResult> {
   const cursors = await loadCursors(ctx, stream.name);
   const partitions = await stream.partitions(ctx);
@@ -20,19 +20,30 @@ export async function runPartitionedStream<P, Response>(
 
   const process = async (partition: P): Promise<void> => {
     const key = stream.partitionKey(partition);
-    const window = stream.window(partition, cursors.get(key), ctx);
+    const cursor = cursors.get(key);
+    const window = stream.window(partition, cursor, ctx);
     if (window) {
       const label = `${stream.name} ${key}`;
-      const response = await ctx.api.call(stream.endpoint, label, (orb) => stream.fetch(orb, partition, window));
+      const { data: response } = await ctx.api.call(stream.endpoint, label, (orb) => stream.fetch(orb, partition, window), stream.envelope);
       const load = async (): Promise<void> => {
-        let versions: StagedVersion[];
-        try {
-          versions = stream.toVersions(response, partition);
-        } catch (error) {
-          rejected += 1;
-          return recordReject(ctx, stream.name, key, errorMessage(error), response);
+        const versions: StagedVersion[] = [];
+        const acceptedBeforeReject: Unit[] = [];
+        let held = false;
+        for (const unit of stream.units(response)) {
+          let parsed: Unit;
+          try {
+            parsed = stream.parse(unit, partition, ctx);
+          } catch (error) {
+            held = true;
+            rejected += 1;
+            await recordReject(ctx, stream.name, key, `${stream.describe(unit)}: ${invalidReason(error)}`, unit);
+            continue;
+          }
+          versions.push(stream.toVersion(parsed, partition));
+          if (!held) acceptedBeforeReject.push(parsed);
         }
-        rowsLoaded += await commitVersions(ctx, stream.name, key, versions, stream.nextCursor(response, partition));
+        const next = stream.nextCursor(acceptedBeforeReject, partition, window, cursor, ctx);
+        rowsLoaded += await commitVersions(ctx, stream.name, key, versions, next);
       };
       writes = writes.then(load);
       await writes;

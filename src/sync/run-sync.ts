@@ -26,7 +26,7 @@ export type SyncOptions = Config & Pick<OrbApiOptions, 'minRetryDelayMs'>;
 export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSummary> {
   const api = new OrbApi({ ...options, log });
   // A wrong key or an unreachable Orb fails here, before anything is written.
-  await api.call('default', 'GET subscriptions (checking the API key)', (orb) => orb.subscriptions.list({ limit: 1 }));
+  await api.checkKey();
 
   const destination = await openDestination(options.destination, options.schema);
   try {
