@@ -1,12 +1,12 @@
-/** Validators for Orb's published OpenAPI schemas, loaded at test time (never copied into the repo). */
+/** Validators for Orb's published OpenAPI schemas, read at test time (see openapi-spec.ts). */
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { OPENAPI_SPEC_PATH } from './openapi-spec.js';
 
-const SPEC_PATH = '/work/shared/orb-openapi/orb-openapi.json';
 const SPEC_ID = 'https://orb.simulator.test/openapi.json';
 
-const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8'));
+const spec = JSON.parse(readFileSync(OPENAPI_SPEC_PATH, 'utf8'));
 // OpenAPI extensions (discriminator, x-stainless-*) are not JSON Schema keywords: strict off.
 const ajv = new Ajv2020.default({ strict: false, allErrors: true, validateSchema: false });
 addFormats.default(ajv);
