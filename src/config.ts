@@ -6,39 +6,97 @@ export const DEFAULT_BASE_URL = 'https://api.withorb.com/v1';
 
 export type DestinationTarget = { engine: 'duckdb'; path: string } | { engine: 'postgres'; url: string };
 
-/** Every setting: its flag, its environment variable, its key in the config file. */
-const SETTINGS = {
-  baseUrl: { flag: 'base-url', env: 'ORB_BASE_URL' },
-  destination: { flag: 'destination', env: 'ORB_SYNC_DESTINATION' },
-  schema: { flag: 'schema', env: 'ORB_SYNC_SCHEMA' },
-  analyticsRps: { flag: 'analytics-rps', env: 'ORB_SYNC_ANALYTICS_RPS' },
-  rps: { flag: 'rps', env: 'ORB_SYNC_RPS' },
-  lookbackDays: { flag: 'lookback-days', env: 'ORB_SYNC_LOOKBACK_DAYS' },
-  startDate: { flag: 'start-date', env: 'ORB_SYNC_START_DATE' },
-  concurrency: { flag: 'concurrency', env: 'ORB_SYNC_CONCURRENCY' },
-  maxRetries: { flag: 'max-retries', env: 'ORB_SYNC_MAX_RETRIES' },
-} as const;
+/** One setting as the user meets it; its key in the --config file is its name in SETTINGS. */
+export interface SettingSpec {
+  flag: string;
+  /** The value's placeholder in the help. */
+  value: string;
+  env: string;
+  /** Written as a user would type it and validated like one; undefined leaves the setting unset. */
+  default: string | undefined;
+  description: string;
+}
+
+/** Every setting: the one source of its default and its `sync --help` entry (a test holds the README table to it). */
+export const SETTINGS = {
+  baseUrl: {
+    flag: 'base-url',
+    value: 'URL',
+    env: 'ORB_BASE_URL',
+    default: DEFAULT_BASE_URL,
+    description: "Orb API base URL (the simulator's URL for tests)",
+  },
+  destination: {
+    flag: 'destination',
+    value: 'TARGET',
+    env: 'ORB_SYNC_DESTINATION',
+    default: 'duckdb:./orb-sync.duckdb',
+    description: 'duckdb:<path> or a postgres:// URL',
+  },
+  schema: { flag: 'schema', value: 'NAME', env: 'ORB_SYNC_SCHEMA', default: 'orb', description: 'schema holding every table' },
+  analyticsRps: {
+    flag: 'analytics-rps',
+    value: 'N',
+    env: 'ORB_SYNC_ANALYTICS_RPS',
+    default: '10',
+    description: "requests/s to Orb's analytics endpoints (costs)",
+  },
+  rps: { flag: 'rps', value: 'N', env: 'ORB_SYNC_RPS', default: '100', description: 'requests/s to all other endpoints' },
+  lookbackDays: {
+    flag: 'lookback-days',
+    value: 'N',
+    env: 'ORB_SYNC_LOOKBACK_DAYS',
+    default: '2',
+    description: 'days of costs re-read every sync (late events)',
+  },
+  startDate: {
+    flag: 'start-date',
+    value: 'YYYY-MM-DD',
+    env: 'ORB_SYNC_START_DATE',
+    default: undefined,
+    description: 'earliest day of costs; unset, the whole history; set earlier later, history is extended',
+  },
+  concurrency: { flag: 'concurrency', value: 'N', env: 'ORB_SYNC_CONCURRENCY', default: '4', description: 'Orb requests in flight' },
+  maxRetries: {
+    flag: 'max-retries',
+    value: 'N',
+    env: 'ORB_SYNC_MAX_RETRIES',
+    default: '5',
+    description: 'retries of a 429, 5xx or connection error (Retry-After honoured)',
+  },
+  requestTimeout: {
+    flag: 'request-timeout',
+    value: 'SECONDS',
+    env: 'ORB_SYNC_REQUEST_TIMEOUT',
+    default: '60',
+    description: 'how long one Orb request may take before it is abandoned and retried',
+  },
+  customerRereadHours: {
+    flag: 'customer-reread-hours',
+    value: 'N',
+    env: 'ORB_SYNC_CUSTOMER_REREAD_HOURS',
+    default: '24',
+    description: 'hours between re-reads of the whole customer list (new customers are read every sync)',
+  },
+} satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
-export const SETTING_FLAGS = Object.fromEntries(
-  Object.entries(SETTINGS).map(([name, { flag }]) => [flag, name]),
-) as Record<string, SettingName>;
 
 const positiveNumber = z.coerce.number().positive();
 
+// No defaults here: loadSettings fills them in from SETTINGS, so they pass the same checks as input.
 const settingsSchema = z.object({
-  baseUrl: z.url({ protocol: /^https?$/ }).default(DEFAULT_BASE_URL),
-  destination: z.string().default('duckdb:./orb-sync.duckdb').transform(parseDestination),
-  schema: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)')
-    .default('orb'),
-  analyticsRps: positiveNumber.default(10),
-  rps: positiveNumber.default(100),
-  lookbackDays: z.coerce.number().int().min(0).max(90).default(2),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  destination: z.string().transform(parseDestination),
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)'),
+  analyticsRps: positiveNumber,
+  rps: positiveNumber,
+  lookbackDays: z.coerce.number().int().min(0).max(90),
   startDate: z.iso.date('must be a date like 2026-01-31').optional(),
-  concurrency: z.coerce.number().int().min(1).max(64).default(4),
-  maxRetries: z.coerce.number().int().min(0).max(20).default(5),
+  concurrency: z.coerce.number().int().min(1).max(64),
+  maxRetries: z.coerce.number().int().min(0).max(20),
+  requestTimeout: positiveNumber.max(3600),
+  customerRereadHours: z.coerce.number().min(0),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -53,12 +111,12 @@ export interface ConfigSources {
   configFile?: string;
 }
 
-/** Flags win over the environment, which wins over the config file. */
+/** Flags win over the environment, which wins over the config file, which wins over the defaults. */
 export function loadSettings({ flags = {}, env = process.env, configFile }: ConfigSources): Settings {
   const fromFile = configFile ? readConfigFile(configFile) : {};
   const merged: Record<string, unknown> = {};
-  for (const [name, { env: envName }] of Object.entries(SETTINGS)) {
-    merged[name] = flags[name as SettingName] ?? nonEmpty(env[envName]) ?? fromFile[name];
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    merged[name] = flags[name as SettingName] ?? nonEmpty(env[setting.env]) ?? fromFile[name] ?? setting.default;
   }
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {
@@ -120,10 +178,4 @@ function redactUrl(value: string): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-export function settingsHelp(): string {
-  return Object.values(SETTINGS)
-    .map(({ flag, env }) => `  --${flag.padEnd(16)} ${env}`)
-    .join('\n');
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadSettings } from '../src/config.js';
+import { SETTINGS, loadConfig, loadSettings } from '../src/config.js';
 
 function configFile(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'orb-sync-config-')), 'config.json');
@@ -19,6 +19,10 @@ describe('configuration', () => {
       schema: 'orb',
       analyticsRps: 10,
       rps: 100,
+      lookbackDays: 2,
+      startDate: undefined,
+      concurrency: 4,
+      maxRetries: 5,
     });
   });
 
@@ -62,5 +66,28 @@ describe('the example config file', () => {
   it('is valid as shipped', () => {
     const settings = loadSettings({ env: {}, configFile: join(import.meta.dirname, '../config/orb-sync.example.json') });
     expect(settings.destination).toMatchObject({ engine: 'postgres' });
+  });
+});
+
+describe('the README configuration table', () => {
+  it('lists every setting with the flag, environment variable, config key, default and meaning in SETTINGS', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const start = readme.indexOf('### Configuration');
+    const section = readme.slice(start, readme.indexOf('\n## ', start));
+    const rows = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `--'))
+      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    const code = (text: string) => `\`${text}\``;
+    expect(rows).toEqual(
+      Object.entries(SETTINGS).map(([key, setting]) => [
+        code(`--${setting.flag}`),
+        code(setting.env),
+        code(key),
+        setting.default === undefined ? expect.not.stringContaining('`') : code(setting.default),
+        // The README may set parts of the meaning in backticks.
+        expect.toSatisfy((meaning: string) => meaning.replaceAll('`', '') === setting.description),
+      ]),
+    );
   });
 });

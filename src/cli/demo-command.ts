@@ -1,8 +1,5 @@
 import { rmSync } from 'node:fs';
 import { loadSettings } from '../config.js';
-import { openDestination } from '../destinations/open-destination.js';
-import { createSimulator } from '../simulator/index.js';
-import { runSync } from '../sync/run-sync.js';
 import { formatDecimal, parseDecimal, roundDecimal } from '../util/decimal.js';
 import type { Command } from './command.js';
 
@@ -10,14 +7,17 @@ const DEMO_FILE = './orb-demo.duckdb';
 
 export const demoCommand: Command = {
   summary: `start the built-in Orb simulator, sync it into ${DEMO_FILE}, and print the last 7 days of costs`,
-  usage: `orb-sync demo
-
-  Starts the simulator in-process, replaces ${DEMO_FILE} with a fresh sync of it (schema orb),
-  builds the models and prints cost per day and currency for the last 7 days. Needs no API key
-  and no network. Query the file afterwards, e.g. with the duckdb CLI:
-    select * from orb.fct_daily_costs order by day desc limit 20;`,
-  options: {},
+  about: `Starts the simulator in-process, replaces ${DEMO_FILE} with a fresh sync of it (schema orb),
+builds the models and prints cost per day and currency for the last 7 days. Needs no API key
+and no network. Query the file afterwards, e.g. with the duckdb CLI:
+  select * from orb.fct_daily_costs order by day desc limit 20;`,
+  options: [],
   async run({ log, stdout }) {
+    const [{ createSimulator }, { runSync }, { openDestination }] = await Promise.all([
+      import('../simulator/index.js'),
+      import('../sync/run-sync.js'),
+      import('../destinations/open-destination.js'),
+    ]);
     rmSync(DEMO_FILE, { force: true });
     rmSync(`${DEMO_FILE}.wal`, { force: true });
     const simulator = createSimulator();

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SETTING_FLAGS, settingsHelp } from '../config.js';
 import { UserError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Command, CommandArgs } from './command.js';
 import { demoCommand } from './demo-command.js';
+import { commandHelp, parseArgsOptions } from './help.js';
 import { simulateCommand } from './simulate-command.js';
 import { syncCommand } from './sync-command.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** Light descriptors: each command imports its heavy modules only when it runs. */
 const COMMANDS: Record<string, Command> = { sync: syncCommand, simulate: simulateCommand, demo: demoCommand };
 
 function mainHelp(): string {
@@ -23,14 +24,9 @@ Usage: orb-sync <command> [options]
 Commands:
 ${commands}
 
-Run "orb-sync <command> --help" for a command's options.
-Settings (flag > environment > --config file): ORB_API_KEY is read from the environment only.
-${settingsHelp()}
+Run "orb-sync <command> --help" for a command's options; "orb-sync sync --help" lists every setting.
+ORB_API_KEY is read from the environment only.
 `;
-}
-
-function commandHelp(name: string, command: Command): string {
-  return `orb-sync ${name}: ${command.summary}\n\nUsage: ${command.usage}\n`;
 }
 
 /** Runs the CLI; returns the exit code. Errors the user can fix print as one line on stderr. */
@@ -51,12 +47,8 @@ export async function main(argv: string[], stdout: NodeJS.WritableStream = proce
   }
   let values: CommandArgs['values'];
   try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
-      strict: true,
-    }));
+    // No option is `multiple`, so no value is an array.
+    values = parseArgs({ args: rest, options: parseArgsOptions(command), allowPositionals: false, strict: true }).values as CommandArgs['values'];
   } catch (error) {
     process.stderr.write(`orb-sync ${name}: ${(error as Error).message}\n`);
     return 2;
@@ -65,13 +57,8 @@ export async function main(argv: string[], stdout: NodeJS.WritableStream = proce
     stdout.write(commandHelp(name, command));
     return 0;
   }
-  const settings: CommandArgs['settings'] = {};
-  for (const [flag, setting] of Object.entries(SETTING_FLAGS)) {
-    const value = values[flag];
-    if (typeof value === 'string') settings[setting] = value;
-  }
   try {
-    await command.run({ values, settings, log: createLogger(), stdout });
+    await command.run({ values, log: createLogger(), stdout });
     return 0;
   } catch (error) {
     if (error instanceof UserError) {

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { createSimulator, type FaultConfig } from '../simulator/index.js';
+import type { FaultConfig } from '../simulator/index.js';
 import { integerFlag, type Command, type CommandArgs } from './command.js';
 
 const RATE_FLAGS = {
@@ -37,60 +37,55 @@ function faultConfig(values: CommandArgs['values']): FaultConfig {
 
 export const simulateCommand: Command = {
   summary: 'serve a deterministic fake Orb account over HTTP (for tests, demos and your own pipelines)',
-  usage: `orb-sync simulate [--port N] [--host ADDR] [--seed S] [--customers N] [--subscriptions N]
-                         [--days N] [--now ISO-INSTANT] [--api-key KEY]
-                         [--latency-ms N] [--jitter-ms N] [--rate-limits]
-                         [--error-rate F] [--reset-rate F] [--hang-rate F] [--malformed-rate F]
-                         [--backfill-reflect-requests N] [--backfill-reflect-ms N]
+  about: `Serves Orb's API at http://HOST:PORT and http://HOST:PORT/v1 until interrupted (Ctrl-C).
+Point orb-sync at it with ORB_BASE_URL=http://127.0.0.1:12111 ORB_API_KEY=anything.
 
-  Serves Orb's API at http://HOST:PORT and http://HOST:PORT/v1 until interrupted (Ctrl-C).
-  Defaults: port 12111, host 127.0.0.1, seed 1, 12 customers, 30 subscriptions, 120 days of
-  history, clock starting at the current hour, any non-empty Bearer key accepted, no faults.
-  Point orb-sync at it with ORB_BASE_URL=http://127.0.0.1:12111 ORB_API_KEY=anything.
-
-  Faults (jitter and the four rates are drawn per request from the seed, so the same seed and
-  request order replay the same faults):
-    --latency-ms N       wait N ms before every response
-    --jitter-ms N        plus 0..N ms more, drawn from the seed
-    --rate-limits        Orb's limits: 10/s for costs and usage, 100/s for everything else,
-                         over a sliding second of real time; excess requests get 429 + Retry-After
-    --error-rate F       answer a fraction F (0..1) with Orb's 500, 502 or 503
-    --reset-rate F       send the headers and half the body, then drop the connection
-    --hang-rate F        never answer (until the client gives up)
-    --malformed-rate F   answer 200 with a truncated JSON body
-  The four rates must add up to at most 1.
-
-  Backfills: a closed backfill becomes reflected (and a reverted one reverted) once both
-    --backfill-reflect-requests N   further Orb API requests have arrived (default 1), and
-    --backfill-reflect-ms N         ms of simulator time have passed since (default 0).
-
-  Control API (not Orb's, no API key): GET/POST /_simulator/clock, POST /_simulator/faults,
-  PUT /_simulator/faults/config, DELETE /_simulator/faults, GET/DELETE /_simulator/requests,
-  GET /_simulator/truth/{subscriptions,daily-costs,daily-subscription-costs,daily-usage,hourly-volume};
-  see README.md.`,
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    seed: { type: 'string' },
-    customers: { type: 'string' },
-    subscriptions: { type: 'string' },
-    days: { type: 'string' },
-    now: { type: 'string' },
-    'api-key': { type: 'string' },
-    'latency-ms': { type: 'string' },
-    'jitter-ms': { type: 'string' },
-    'rate-limits': { type: 'boolean' },
-    'error-rate': { type: 'string' },
-    'reset-rate': { type: 'string' },
-    'hang-rate': { type: 'string' },
-    'malformed-rate': { type: 'string' },
-    'backfill-reflect-requests': { type: 'string' },
-    'backfill-reflect-ms': { type: 'string' },
-  },
+Control API (not Orb's, no API key): GET/POST /_simulator/clock, POST /_simulator/faults,
+PUT /_simulator/faults/config, DELETE /_simulator/faults, GET/DELETE /_simulator/requests,
+GET /_simulator/truth/{subscriptions,daily-costs,daily-subscription-costs,daily-usage,hourly-volume};
+see README.md.`,
+  options: [
+    {
+      heading: 'Options:',
+      options: {
+        port: { value: 'N', default: '12111', description: 'port to listen on; 0 picks a free one' },
+        host: { value: 'ADDR', default: '127.0.0.1', description: 'address to listen on' },
+        seed: { value: 'S', default: '1', description: 'the account and every fault draw derive from it' },
+        customers: { value: 'N', default: '12', description: 'customers in the account' },
+        subscriptions: { value: 'N', default: '30', description: 'subscriptions in the account' },
+        days: { value: 'N', default: '120', description: 'days of history before the clock starts' },
+        now: { value: 'ISO-INSTANT', description: "the clock's start, by default the current hour; it only moves when told to" },
+        'api-key': { value: 'KEY', description: 'accept only Bearer KEY; by default any non-empty key' },
+      },
+    },
+    {
+      heading: `Faults (jitter and the four rates are drawn per request from the seed, so the same seed and
+request order replay the same faults; the four rates must add up to at most 1):`,
+      options: {
+        'latency-ms': { value: 'N', default: '0', description: 'wait N ms before every response' },
+        'jitter-ms': { value: 'N', default: '0', description: 'plus 0..N ms more, drawn from the seed' },
+        'rate-limits': {
+          description: "Orb's limits: 10/s for costs and usage, 100/s for everything else, over a sliding second of real time; excess requests get 429 + Retry-After",
+        },
+        'error-rate': { value: 'F', default: '0', description: "answer a fraction F (0..1) with Orb's 500, 502 or 503" },
+        'reset-rate': { value: 'F', default: '0', description: 'send the headers and half the body, then drop the connection' },
+        'hang-rate': { value: 'F', default: '0', description: 'never answer, until the client gives up' },
+        'malformed-rate': { value: 'F', default: '0', description: 'answer 200 with a truncated JSON body' },
+      },
+    },
+    {
+      heading: 'Backfills (a closed backfill becomes reflected, and a reverted one reverted, once both hold):',
+      options: {
+        'backfill-reflect-requests': { value: 'N', default: '1', description: 'N further Orb API requests have arrived' },
+        'backfill-reflect-ms': { value: 'N', default: '0', description: 'N ms of simulator time have passed' },
+      },
+    },
+  ],
   async run({ values, stdout }) {
     const now = values.now as string | undefined;
     if (now !== undefined && Number.isNaN(Date.parse(now))) throw new UserError(`--now must be an ISO instant, got ${JSON.stringify(now)}`);
     const faults = faultConfig(values);
+    const { createSimulator } = await import('../simulator/index.js');
     let simulator;
     try {
       simulator = createSimulator({
@@ -109,7 +104,7 @@ export const simulateCommand: Command = {
     } catch (error) {
       throw new UserError((error as Error).message);
     }
-    const url = await simulator.listen(integerFlag(values, 'port', 12111), (values.host as string | undefined) ?? '127.0.0.1');
+    const url = await simulator.listen(integerFlag(values, 'port'), values.host as string);
     stdout.write(`Orb simulator listening on ${url} (also ${url}/v1); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -2,11 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../src/config.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 
 const BIN = join(import.meta.dirname, '../../bin/orb-sync.js');
+const RECORD_IMPORTS = pathToFileURL(join(import.meta.dirname, 'record-imports.mjs')).href;
 const run = promisify(execFile);
 
 /** Runs the built CLI as a user would, with only the environment given (plus PATH). */
@@ -45,6 +48,33 @@ describe('orb-sync CLI', () => {
     const version = await cli(['--version']);
     const { version: expected } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
     expect(version.stdout.trim()).toBe(expected);
+  });
+
+  it('answers --version and --help without loading DuckDB, pg or the simulator', async () => {
+    const commands = [['--version'], ['--help'], ['sync', '--help'], ['simulate', '--help'], ['demo', '--help']];
+    await Promise.all(commands.map(async (args) => {
+      const log = join(dir, `imports${args.join('')}.log`);
+      const result = await cli(args, { NODE_OPTIONS: `--import=${RECORD_IMPORTS}`, IMPORT_LOG: log });
+      expect(result.code, args.join(' ')).toBe(0);
+      const imports = readFileSync(log, 'utf8').split('\n');
+      expect(imports, 'the import log works').toContainEqual(expect.stringMatching(/\/dist\/cli\/main\.js$/));
+      const heavy = imports.filter((url) => /\/node_modules\/(@duckdb|pg|pg-copy-streams|kysely|orb-billing)\/|\/dist\/(simulator|sync|destinations)\//.test(url));
+      expect(heavy, args.join(' ')).toEqual([]);
+    }));
+  });
+
+  it('describes every setting in sync --help: flag, environment variable, config key and default', async () => {
+    const help = await cli(['sync', '--help']);
+    expect(help.code).toBe(0);
+    for (const [key, setting] of Object.entries(SETTINGS)) {
+      // A flag's entry runs from its line to the next flag's.
+      const entry = help.stdout.split(/\n(?=  --)/).find((text) => text.startsWith(`  --${setting.flag} ${setting.value} `));
+      expect(entry, setting.flag).toBeDefined();
+      expect(entry).toContain(setting.description);
+      expect(entry).toContain(`env ${setting.env}, config key ${key}`);
+      if (setting.default !== undefined) expect(entry).toContain(`default ${setting.default}`);
+      else expect(entry).not.toContain('default');
+    }
   });
 
   it('rejects an unknown command or flag with a usage error', async () => {
