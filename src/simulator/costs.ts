@@ -6,11 +6,11 @@
  * in the period's cumulative values. The HTTP routes and the ground truth both use this.
  */
 import { add as addDecimal, subtract, type Decimal } from '../util/decimal.js';
-import { addDays, localDate, startOfLocalDay } from '../util/time-zone.js';
 import type { Phase, SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
 import { combineAmounts, planAmounts, type Amounts } from './pricing.js';
 import type { SimulatorState } from './state.js';
+import { addDays, localDate, startOfLocalDay } from './time-zone.js';
 import { metricQuantity } from './usage.js';
 
 export interface DayCosts {

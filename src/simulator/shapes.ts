@@ -3,11 +3,11 @@
  * the OpenAPI schema requires is present with its documented type; features the simulator does not
  * model (coupons, trials, addresses…) are present as null or empty.
  */
-import { localDate, startOfLocalDay } from '../util/time-zone.js';
 import { planAt, statusAt, type CustomerRecord, type Phase, type SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
 import type { PlanDef, PriceDef } from './plans.js';
 import { makeId } from './random.js';
+import { localDate, startOfLocalDay } from './time-zone.js';
 
 type Json = Record<string, unknown>;
 

@@ -5,10 +5,10 @@
  * granularity the whole clipped timeframe is one window.
  */
 import { add, type Decimal } from '../util/decimal.js';
-import { addDays, localDate, startOfLocalDay } from '../util/time-zone.js';
 import type { SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
 import type { Metric } from './plans.js';
+import { addDays, localDate, startOfLocalDay } from './time-zone.js';
 
 /** Every metric some plan of the subscription bills, in catalogue order. */
 export function subscriptionMetrics(subscription: SubscriptionRecord): Metric[] {

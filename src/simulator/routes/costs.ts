@@ -1,6 +1,5 @@
 /** GET /subscriptions/{id}/costs: Orb's day-by-day cost windows, cumulative (default) or periodic. */
 import { formatDecimal } from '../../util/decimal.js';
-import { addDays, localDate, startOfLocalDay } from '../../util/time-zone.js';
 import { statusAt, type SubscriptionRecord } from '../account.js';
 import { costsByDay, type DayCosts } from '../costs.js';
 import { constraintViolation } from '../orb-errors.js';
@@ -8,6 +7,7 @@ import { periodContaining } from '../periods.js';
 import type { Amounts } from '../pricing.js';
 import { iso, priceJson } from '../shapes.js';
 import { VIEW_MODES, type ViewMode } from '../subscription-usage.js';
+import { addDays, localDate, startOfLocalDay } from '../time-zone.js';
 import { findSubscription, type RouteContext } from './context.js';
 import { oneOf, optionalInstant } from './query.js';
 
