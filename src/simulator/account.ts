@@ -4,16 +4,17 @@
  * (see events.ts, costs.ts), so tens of thousands of subscriptions stay cheap.
  *
  * Layout is assigned by index rather than drawn at random, so every seed has the cases tests need:
- * customer c lives in ZONES[c % 6]; subscription i belongs to customer i % customers; i % 5 == 4
- * has ended; i % 10 == 7 is upcoming (created, starting in the future); i % 5 == 2 on a USD plan
- * upgrades from Starter to Growth mid-period (possibly on a future date); Europe/Berlin customers
- * pay in EUR on "Scale", the others alternate between "Growth" and "Starter". Only dates and ids
- * are random.
+ * customer c lives in ZONES[c % 7]; subscription i belongs to customer i % (customers - 1), so the
+ * last customer never subscribes (unless it is the only one) and, with 8 or more customers and 7 or
+ * more subscriptions, every zone has a subscribed customer; i % 5 == 4 has ended; i % 10 == 7 is
+ * upcoming (created, starting in the future); i % 5 == 2 on a USD plan upgrades from Starter to
+ * Growth mid-period (possibly on a future date); Europe/Berlin customers pay in EUR on "Scale", the
+ * others alternate between "Growth" and "Starter". Only dates and ids are random.
  */
-import { addDays, localDate, startOfLocalDay } from '../util/time-zone.js';
 import { periodContaining } from './periods.js';
 import { buildCatalogue, GROWTH, SCALE, STARTER, type Catalogue, type Metric, type PlanDef } from './plans.js';
 import { hash, intBetween, makeId } from './random.js';
+import { addDays, localDate, startOfLocalDay } from './time-zone.js';
 
 export const ZONES = [
   'UTC',
@@ -22,6 +23,7 @@ export const ZONES = [
   'Europe/Berlin',
   'Australia/Adelaide',
   'Asia/Kathmandu',
+  'America/Santiago', // DST starts and ends at local midnight: some days start at 01:00
 ] as const;
 
 const EUR_ZONE = 'Europe/Berlin';
@@ -106,9 +108,14 @@ function buildCustomer(seed: number, index: number, createdAt: Date): CustomerRe
   };
 }
 
-function planFor(customer: CustomerRecord, index: number, customerCount: number): number {
+/** How many customers subscribe: all but the last one, unless it is the only one. */
+function subscriberCount(customerCount: number): number {
+  return Math.max(customerCount - 1, 1);
+}
+
+function planFor(customer: CustomerRecord, index: number, subscribers: number): number {
   if (customer.currency === 'EUR') return SCALE;
-  return (customer.index + Math.floor(index / customerCount)) % 2 === 0 ? GROWTH : STARTER;
+  return (customer.index + Math.floor(index / subscribers)) % 2 === 0 ? GROWTH : STARTER;
 }
 
 /**
@@ -141,7 +148,8 @@ function phasesOf(plans: readonly PlanDef[], planKey: number, tz: string, dates:
 
 function buildSubscription(shape: AccountShape, index: number, customers: readonly CustomerRecord[], plans: readonly PlanDef[]): SubscriptionRecord {
   const { seed, days, now } = shape;
-  const customer = customers[index % customers.length]!;
+  const subscribers = subscriberCount(customers.length);
+  const customer = customers[index % subscribers]!;
   const tz = customer.timezone;
   const today = localDate(now, tz);
   // Ended subscriptions need a start at least two days back so the end can fall strictly between.
@@ -154,7 +162,7 @@ function buildSubscription(shape: AccountShape, index: number, customers: readon
   const endDate = ended ? addDays(startDate, intBetween(1, back - 1, seed, 'subscription', index, 'end')) : null;
   const start = startOfLocalDay(startDate, tz);
   const billingCycleDay = Number(startDate.slice(8, 10));
-  const planKey = planFor(customer, index, customers.length);
+  const planKey = planFor(customer, index, subscribers);
   const upgrade = index % 5 === 2 && planKey !== SCALE ? upgradeDate(seed, index, startDate, endDate, today, billingCycleDay) : null;
   // An upcoming subscription was created some days before it starts (and before now).
   const createdAt = upcoming ? new Date(now.getTime() - intBetween(1, 72, seed, 'subscription', index, 'created') * 3_600_000) : start;
@@ -236,9 +244,9 @@ export function isMetered(account: Account, customer: CustomerRecord, metric: Me
   return windows !== undefined && windows.some(([from, to]) => instant >= from && instant < to);
 }
 
-/** A subscription exists (is listed and fetchable) once its created_at has passed. */
-export function exists(subscription: SubscriptionRecord, now: Date): boolean {
-  return subscription.createdAt.getTime() <= now.getTime();
+/** A customer or subscription exists (is listed and fetchable) once its created_at has passed. */
+export function exists(record: CustomerRecord | SubscriptionRecord, now: Date): boolean {
+  return record.createdAt.getTime() <= now.getTime();
 }
 
 export function statusAt(subscription: SubscriptionRecord, now: Date): 'active' | 'ended' | 'upcoming' {

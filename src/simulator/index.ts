@@ -17,12 +17,12 @@ export type { AppliedFault, EndpointClass, FaultConfig, FaultKind, FaultRule } f
 export { endpointClass, responseDelayMs } from './faults.js';
 export type { RequestEntry } from './requests.js';
 export type { ReflectionDelay } from './ledger.js';
-export type { TruthDailyCost, TruthDailySubscriptionCost, TruthDailyUsage, TruthHourlyVolume, TruthSubscription } from './truth.js';
+export type { TruthCustomer, TruthDailyCost, TruthDailySubscriptionCost, TruthDailyUsage, TruthHourlyVolume, TruthSubscription } from './truth.js';
 
 export interface SimulatorOptions {
   seed?: number; // default 1
   customers?: number; // default 12
-  subscriptions?: number; // default 30 (every customer has >= 1 subscription when subscriptions >= customers)
+  subscriptions?: number; // default 30 (every customer but the last has >= 1 subscription when subscriptions >= customers - 1)
   days?: number; // days of history before `now`, default 120
   now?: string | Date; // initial clock instant; default: the current wall-clock time truncated to the UTC hour
   apiKey?: string; // when set only `Bearer <apiKey>` is accepted; otherwise any non-empty bearer token

@@ -13,6 +13,16 @@ import type { SimulatorState } from './state.js';
 import { dayWindows, subscriptionMetrics } from './subscription-usage.js';
 import { hourlyVolume, metricQuantity } from './usage.js';
 
+export interface TruthCustomer {
+  id: string;
+  external_customer_id: string | null;
+  name: string;
+  email: string;
+  timezone: string;
+  currency: string;
+  created_at: string;
+}
+
 export interface TruthSubscription {
   id: string;
   customer_id: string;
@@ -59,6 +69,8 @@ export interface TruthHourlyVolume {
 }
 
 export interface Truth {
+  /** Every customer existing now, with or without subscriptions, newest first as GET /customers lists them. */
+  customers(): TruthCustomer[];
   subscriptions(): TruthSubscription[];
   dailyCosts(): TruthDailyCost[];
   dailySubscriptionCosts(): TruthDailySubscriptionCost[];
@@ -86,6 +98,20 @@ export function createTruth(state: SimulatorState, clock: Clock): Truth {
   }
 
   return {
+    customers() {
+      const now = clock.now();
+      return account.customers
+        .filter((c) => exists(c, now))
+        .map((c) => ({
+          id: c.id,
+          external_customer_id: c.externalId,
+          name: c.name,
+          email: c.email,
+          timezone: c.timezone,
+          currency: c.currency,
+          created_at: iso(c.createdAt),
+        }));
+    },
     subscriptions() {
       const now = settledNow();
       return existing(now).map((s) => ({

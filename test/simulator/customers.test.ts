@@ -92,6 +92,32 @@ describe('GET /customers', () => {
     expect(viaSdk).toEqual(expected);
   });
 
+  it('truth.customers() is what GET /customers lists over all its pages, with a customer that has no subscription', async () => {
+    const r = await start(SHAPE);
+    const listed = async () =>
+      (await allPages(r, '/v1/customers', 5)).map((c) => ({
+        id: c.id,
+        external_customer_id: c.external_customer_id,
+        name: c.name,
+        email: c.email,
+        timezone: c.timezone,
+        currency: c.currency,
+        created_at: c.created_at,
+      }));
+    const all = await listed();
+    expect(r.sim.truth.customers()).toEqual(all);
+    expect(all).toHaveLength(SHAPE.customers);
+    const subscribed = new Set(r.sim.truth.subscriptions().map((s) => s.customer_id));
+    expect(all.filter((c) => !subscribed.has(c.id))).toHaveLength(1);
+
+    // With the clock set back, customers created later do not exist yet, for either.
+    const seventhOldest = all.at(-7)!;
+    r.sim.clock.set(new Date(Date.parse(seventhOldest.created_at) - 1));
+    expect(await listed()).toEqual(all.slice(-6));
+    expect(r.sim.truth.customers()).toEqual(all.slice(-6));
+    expect((await r.get(`/v1/customers/${seventhOldest.id}`)).status).toBe(404);
+  });
+
   it("GET /customers/{id} returns the customer's record; an unknown id is a 404", async () => {
     const r = await start(SHAPE);
     for (const record of accountOf(SHAPE).customersById.values()) {
@@ -239,9 +265,11 @@ describe('GET /subscriptions filtered by customer', () => {
   it("customer_id[] and external_customer_id[] list exactly that customer's subscriptions", async () => {
     const r = await start(SHAPE);
     const truth = r.sim.truth.subscriptions();
-    for (const customer of accountOf(SHAPE).customersById.values()) {
+    const customers = [...accountOf(SHAPE).customersById.values()];
+    // All but the last customer subscribe; for that one both lists are empty.
+    expect(customers.filter((c) => truth.some((s) => s.customer_id === c.id))).toHaveLength(customers.length - 1);
+    for (const customer of customers) {
       const expected = new Set(truth.filter((s) => s.customer_id === customer.id).map((s) => s.id));
-      expect(expected.size).toBeGreaterThan(0);
       const byId: string[] = [];
       for await (const s of r.client.subscriptions.list({ customer_id: [customer.id], limit: 2 })) byId.push(s.id);
       const byExternalId: string[] = [];
@@ -269,7 +297,7 @@ describe('GET /subscriptions filtered by customer', () => {
   });
 
   it('pages through a filtered list exactly once, newest first, for every limit from 1 to n + 1', async () => {
-    const shape = { seed: 1, customers: 3, subscriptions: 30, days: 120 };
+    const shape = { seed: 1, customers: 4, subscriptions: 30, days: 120 };
     const r = await start(shape);
     const [a, , c] = [...accountOf(shape).customersById.values()];
     const expected = accountOf(shape)

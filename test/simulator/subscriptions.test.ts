@@ -147,7 +147,7 @@ describe('subscription objects', () => {
     }
     // The account has the variety tests rely on, whatever the seed's random dates are.
     expect(truth.filter((s) => s.status === 'ended').length).toBeGreaterThanOrEqual(3);
-    expect(new Set(truth.map((s) => s.timezone)).size).toBe(6);
+    expect(new Set(truth.map((s) => s.timezone)).size).toBe(7);
   });
 
   it('become ended once the clock passes end_date', async () => {

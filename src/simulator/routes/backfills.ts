@@ -2,7 +2,7 @@
  * The event backfill routes: create, list, fetch, close and revert. The lifecycle and every state
  * rule live in the ledger; these routes read bodies and render Orb's Backfill object.
  */
-import type { CustomerRecord } from '../account.js';
+import { exists, type CustomerRecord } from '../account.js';
 import type { Backfill, NewBackfill } from '../ledger.js';
 import { resourceNotFound } from '../orb-errors.js';
 import { iso } from '../shapes.js';
@@ -44,7 +44,7 @@ function scopeCustomer(ctx: RouteContext, customerId: string | null, externalId:
   if (customerId !== null) return findCustomer(ctx, customerId);
   if (externalId === null) return null;
   const customer = ctx.account.customersByExternalId.get(externalId);
-  if (!customer) throw resourceNotFound(`Customer with external_customer_id ${externalId} does not exist`);
+  if (!customer || !exists(customer, ctx.now)) throw resourceNotFound(`Customer with external_customer_id ${externalId} does not exist`);
   return customer;
 }
 

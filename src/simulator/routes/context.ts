@@ -26,8 +26,9 @@ export function findSubscription(ctx: RouteContext, id: string): SubscriptionRec
   return subscription;
 }
 
+/** A customer by id; like a subscription, it does not exist before its created_at. */
 export function findCustomer(ctx: RouteContext, id: string): CustomerRecord {
   const customer = ctx.account.customersById.get(id);
-  if (!customer) throw resourceNotFound(`Customer ${id} does not exist`);
+  if (!customer || !exists(customer, ctx.now)) throw resourceNotFound(`Customer ${id} does not exist`);
   return customer;
 }

@@ -15,7 +15,7 @@ import { instantRange } from './query.js';
 
 export function listCustomers(ctx: RouteContext, query: URLSearchParams): unknown {
   const createdAtMatches = instantRange(query, 'created_at');
-  const matching = ctx.account.customers.filter((c) => createdAtMatches(c.createdAt.getTime()));
+  const matching = ctx.account.customers.filter((c) => exists(c, ctx.now) && createdAtMatches(c.createdAt.getTime()));
   return paginate(matching, query, newestFirst<CustomerRecord>(), 2, customerJson);
 }
 
