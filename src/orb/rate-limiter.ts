@@ -1,19 +1,151 @@
 /**
- * Spaces requests evenly at `perSecond` (no bursts), so orb-sync stays under Orb's published
- * limits instead of discovering them through 429s. Callers queue in arrival order.
+ * Paces the requests of one Orb rate-limit class (analytics, or everything else) and adapts to the
+ * limit Orb actually enforces, which can be lower than the configured one (test mode, trial, a key
+ * shared with another client).
+ *
+ * Pacing. Orb counts requests per second as they arrive, and arrivals jitter. Consecutive grants
+ * are therefore at least (1000 + jitterMarginMs) / rate ms apart, measured at the moment each grant
+ * happened (a late timer cannot squeeze two grants together). Any rate + 1 consecutive grants then
+ * span at least 1000 + margin ms, so a server allowing `rate` requests in any sliding second never
+ * sees one too many as long as the one-way delays of two requests differ by less than the margin.
+ * The default margin of 50 ms (network jitter plus event-loop delay before the request leaves)
+ * keeps 1000 / 1050 = 95 % of the configured rate.
+ *
+ * Adaptation. `rate` is the number of requests per second Orb is believed to allow: at first the
+ * configured rate, never above it, never below MIN_PER_SECOND.
+ * - A 429 while the rate is at the level of the last multiplicative decrease (or untouched) means
+ *   that level is wrong by an unknown amount: halve it.
+ * - A 429 after the rate has risen above that level means the climb just crossed Orb's limit. Orb's
+ *   limits are whole requests per second and at `rate` at most ceil(rate) requests arrive in a
+ *   second, so the key allows at most ceil(rate) - 1: fall back to that, but not below the level.
+ * - Either way, no request is granted for the Retry-After (at least one window, so Orb's window
+ *   drains and the requests already in flight are answered; their 429s are echoes of the same
+ *   event, counted but not acted on). The rate is then held: briefly after halving, since the halved
+ *   rate may be up to 2x too low; for HOLD_AT_LEARNED_LIMIT_MS at a limit just learned.
+ * - After the hold, each success adds INCREASE_PER_SECOND / rate, so the rate climbs by about
+ *   INCREASE_PER_SECOND every second, and only while requests go through.
+ * Against a fixed limit this settles at the limit and probes one step above it once per hold
+ * (a 429 or two each time), which is also how it notices the limit going back up.
  */
-export class RateLimiter {
-  private nextSlot = 0;
-  private readonly intervalMs: number;
 
-  constructor(perSecond: number) {
-    this.intervalMs = 1000 / perSecond;
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  clock?: Clock;
+  /** The arrival jitter the pacing absorbs without a 429 (default 50 ms). */
+  jitterMarginMs?: number;
+}
+
+export interface RateLimiterSummary {
+  configuredPerSecond: number;
+  /** The rate in force now: the configured rate unless Orb answered 429. */
+  settledPerSecond: number;
+  /** 429s reported through onRateLimited, echoes included. */
+  rateLimited: number;
+  /** Times the rate was lowered. */
+  decreases: number;
+}
+
+const DEFAULT_JITTER_MARGIN_MS = 50;
+const WINDOW_MS = 1000; // Orb's rate-limit window
+const MIN_PER_SECOND = 0.2;
+const DECREASE_FACTOR = 0.5;
+const HOLD_AFTER_HALVING_MS = 3_000;
+// At a limit just learned, stay long enough that the next probe above it (a 429 and a paused
+// window) costs about 3 % of throughput; a limit that goes back up is found after at most this
+// long plus the climb (5/s to 10/s: 10 s).
+const HOLD_AT_LEARNED_LIMIT_MS = 30_000;
+const INCREASE_PER_SECOND = 0.5;
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export class RateLimiter {
+  private readonly clock: Clock;
+  private readonly configuredPerSecond: number;
+  private readonly minPerSecond: number;
+  private readonly spacingSpanMs: number;
+  private rate: number;
+  /** The rate of the last multiplicative decrease; a 429 at or below it halves the rate again. */
+  private decreasedTo: number;
+  private lastGrantAt = -Infinity;
+  private pausedUntil = -Infinity;
+  private holdUntil = -Infinity;
+  private queueTail: Promise<void> = Promise.resolve();
+  private rateLimited = 0;
+  private decreases = 0;
+
+  constructor(perSecond: number, options: RateLimiterOptions = {}) {
+    const { clock = realClock, jitterMarginMs = DEFAULT_JITTER_MARGIN_MS } = options;
+    if (!(perSecond > 0 && Number.isFinite(perSecond))) throw new Error(`RateLimiter: perSecond must be a positive number, got ${perSecond}`);
+    if (!(jitterMarginMs >= 0 && Number.isFinite(jitterMarginMs))) throw new Error(`RateLimiter: jitterMarginMs must be >= 0, got ${jitterMarginMs}`);
+    this.clock = clock;
+    this.configuredPerSecond = perSecond;
+    this.minPerSecond = Math.min(MIN_PER_SECOND, perSecond);
+    this.spacingSpanMs = WINDOW_MS + jitterMarginMs;
+    this.rate = this.decreasedTo = perSecond;
   }
 
-  async acquire(): Promise<void> {
-    const now = performance.now();
-    const slot = Math.max(now, this.nextSlot);
-    this.nextSlot = slot + this.intervalMs;
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  /** The requests per second Orb is believed to allow now (pacing keeps a margin below it). */
+  get perSecond(): number {
+    return this.rate;
+  }
+
+  /** Resolves when the caller may send one request; callers are served in the order they called. */
+  acquire(): Promise<void> {
+    const turn = this.queueTail.then(() => this.waitForGrant());
+    this.queueTail = turn;
+    return turn;
+  }
+
+  /** Orb accepted a request this limiter granted. */
+  onSuccess(): void {
+    if (this.clock.now() < this.holdUntil) return;
+    // Below 1/s a success adds no more than a second's climb, so one success cannot jump the rate.
+    this.rate = Math.min(this.configuredPerSecond, this.rate + INCREASE_PER_SECOND / Math.max(this.rate, 1));
+  }
+
+  /** Orb answered 429 to a request this limiter granted. */
+  onRateLimited(retryAfterMs = 0): void {
+    this.rateLimited++;
+    const now = this.clock.now();
+    const echo = now < this.pausedUntil;
+    this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(retryAfterMs, WINDOW_MS));
+    if (echo) return;
+    this.decreases++;
+    if (this.rate > this.decreasedTo) {
+      this.rate = Math.max(this.decreasedTo, Math.ceil(this.rate) - 1);
+      this.holdUntil = this.pausedUntil + HOLD_AT_LEARNED_LIMIT_MS;
+    } else {
+      this.rate = this.decreasedTo = Math.max(this.minPerSecond, this.rate * DECREASE_FACTOR);
+      this.holdUntil = this.pausedUntil + HOLD_AFTER_HALVING_MS;
+    }
+  }
+
+  summary(): RateLimiterSummary {
+    return {
+      configuredPerSecond: this.configuredPerSecond,
+      settledPerSecond: this.rate,
+      rateLimited: this.rateLimited,
+      decreases: this.decreases,
+    };
+  }
+
+  /** Re-checks after every sleep: a 429 reported meanwhile lowers the rate or pauses granting. */
+  private async waitForGrant(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const due = Math.max(this.pausedUntil, this.lastGrantAt + this.spacingSpanMs / this.rate);
+      if (now >= due) {
+        this.lastGrantAt = now;
+        return;
+      }
+      await this.clock.sleep(due - now);
+    }
   }
 }
