@@ -54,7 +54,7 @@ export const SETTINGS = {
     value: 'YYYY-MM-DD',
     env: 'ORB_SYNC_START_DATE',
     default: undefined,
-    description: 'earliest day of costs; unset, the whole history; set earlier later, history is extended',
+    description: 'earliest day of costs (unset: the whole history); moved earlier, it extends the history',
   },
   concurrency: { flag: 'concurrency', value: 'N', env: 'ORB_SYNC_CONCURRENCY', default: '4', description: 'Orb requests in flight' },
   maxRetries: {

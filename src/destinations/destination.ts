@@ -18,6 +18,8 @@ export interface LoadTransaction {
 export interface Destination {
   readonly engine: Engine;
   readonly schema: string;
+  /** Statements that start a model build's transaction (the one place the engines' SQL differs). */
+  readonly modelBuildSetup: readonly string[];
   /** Queries outside any transaction (pooled). */
   readonly db: Db;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
@@ -39,6 +41,7 @@ export interface Destination {
 export abstract class BaseDestination<Connection extends object> implements Destination {
   abstract readonly engine: Engine;
   abstract readonly db: Db;
+  abstract readonly modelBuildSetup: readonly string[];
   private readonly bound = new WeakMap<Connection, Db>();
 
   constructor(readonly schema: string) {}

@@ -109,10 +109,11 @@ export async function ensureViews(destination: Destination, models = loadModels(
         for (const view of rebuilt) await createView(db, view, 'create view');
       })
       .catch((error: unknown) => {
+        // PostgreSQL: "cannot drop view … because other objects depend on it".
+        if ((error as { code?: string }).code !== '2BP01') throw error;
         throw new UserError(
           `cannot replace orb-sync's views ${rebuilt.map((v) => v.name).join(', ')} (this version changed their columns): ` +
-            `${errorMessage(error)}${databaseDetail(error)}. ` +
-            'Drop your views that depend on them, run again, then recreate yours.',
+            `${errorMessage(error)}${databaseDetail(error)}. Drop your views that depend on them, run again, then recreate yours.`,
         );
       });
     return rebuilt.map((view) => view.name);
@@ -152,6 +153,7 @@ async function createView(db: Db, view: Model, statement: string): Promise<void>
  */
 export async function buildModels(destination: Destination, models = loadModels()): Promise<Record<string, number>> {
   return destination.transaction(async ({ db }) => {
+    for (const statement of destination.modelBuildSetup) await run(db, statement);
     const rowCounts: Record<string, number> = {};
     for (const model of models.filter((m) => m.materialized === 'table')) {
       const columns = await tableColumns(db, destination.schema, model.name);

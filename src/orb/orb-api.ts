@@ -2,7 +2,7 @@ import Orb, { APIConnectionError, APIConnectionTimeoutError, APIError, Authentic
 import pRetry, { AbortError } from 'p-retry';
 import { UserError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type RateLimiterSummary } from './rate-limiter.js';
 
 /** Orb rate-limits its analytics endpoints (costs, usage) separately from everything else. */
 export type EndpointClass = 'analytics' | 'default';
@@ -91,6 +91,11 @@ export class OrbApi {
     if (!Number.isNaN(orbDate)) this.orbClock = { orb: orbDate, local: (started + Date.now()) / 2 };
   }
 
+  /** What each rate limiter settled on, for the run summary. */
+  rateSummary(): Record<EndpointClass, RateLimiterSummary> {
+    return { analytics: this.limiters.analytics.summary(), default: this.limiters.default.summary() };
+  }
+
   /** Orb's current time: this machine's clock shifted by the skew seen at checkKey(). */
   now(): Date {
     const skew = this.orbClock ? this.orbClock.orb - this.orbClock.local : 0;
@@ -106,12 +111,16 @@ export class OrbApi {
   ): Promise<{ data: T; response?: Response }> {
     return pRetry(
       async () => {
-        await this.limiters[endpoint].acquire();
+        const limiter = this.limiters[endpoint];
+        await limiter.acquire();
         try {
           const result = await withResponse(request(this.client));
+          limiter.onSuccess();
           checkEnvelope(result, envelope);
           return result;
         } catch (error) {
+          // Orb's limit for this key may be lower than configured (test mode, trial, a shared key).
+          if (error instanceof APIError && error.status === 429) limiter.onRateLimited(retryAfterMs(error));
           if (isRetryable(error)) throw error;
           throw new AbortError(new UserError(this.describeFailure(error, label), { cause: error }));
         }

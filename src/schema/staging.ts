@@ -59,4 +59,56 @@ export const RAW_SUBSCRIPTION_PRICE_COSTS = defineChildTable('raw_subscription_p
   total: 'decimal',
 });
 
-export const STAGING_TABLES = [RAW_SUBSCRIPTIONS, RAW_CUSTOMERS, RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS] as const;
+export const RAW_PLANS = defineStagingTable('raw_plans', ['plan_id'], {
+  plan_id: 'text',
+  external_plan_id: 'text?',
+  name: 'text?',
+  currency: 'text?',
+  status: 'text?',
+  created_at: 'timestamptz?',
+  content_hash: 'text',
+  payload: 'json',
+});
+
+export const RAW_PLAN_PRICES = defineChildTable('raw_plan_prices', RAW_PLANS, {
+  plan_id: 'text',
+  price_id: 'text',
+});
+
+export const RAW_PRICES = defineStagingTable('raw_prices', ['price_id'], {
+  price_id: 'text',
+  name: 'text?',
+  model_type: 'text',
+  currency: 'text?',
+  billable_metric_id: 'text?',
+  created_at: 'timestamptz?',
+  content_hash: 'text',
+  config: 'json',
+  payload: 'json',
+});
+
+export const RAW_SUBSCRIPTION_SCHEDULES = defineStagingTable('raw_subscription_schedules', ['subscription_id'], {
+  subscription_id: 'text',
+  content_hash: 'text',
+});
+
+export const RAW_SUBSCRIPTION_SCHEDULE_ITEMS = defineChildTable('raw_subscription_schedule_items', RAW_SUBSCRIPTION_SCHEDULES, {
+  subscription_id: 'text',
+  plan_id: 'text',
+  start_date: 'timestamptz',
+  end_date: 'timestamptz?',
+  first_day: 'date',
+  end_day: 'date?',
+});
+
+export const STAGING_TABLES = [
+  RAW_SUBSCRIPTIONS,
+  RAW_CUSTOMERS,
+  RAW_SUBSCRIPTION_COST_DAYS,
+  RAW_SUBSCRIPTION_PRICE_COSTS,
+  RAW_PLANS,
+  RAW_PLAN_PRICES,
+  RAW_PRICES,
+  RAW_SUBSCRIPTION_SCHEDULES,
+  RAW_SUBSCRIPTION_SCHEDULE_ITEMS,
+] as const;

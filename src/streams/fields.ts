@@ -35,3 +35,24 @@ export const quantity = z.number().transform((value, ctx) => {
 
 /** An ISO 8601 instant with an offset, as a Date. */
 export const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
+
+/**
+ * Every field named like an amount ("amount", "unit_amount", "minimum_amount", …), at any depth,
+ * holds a plain decimal string or null; returns the first path that does not.
+ */
+export function badAmountPath(value: unknown, path = ''): string | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const bad = badAmountPath(item, `${path}.${index}`);
+      if (bad) return bad;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (/(^|_)amount$/.test(key) && item !== null && !(typeof item === 'string' && ORB_AMOUNT.test(item))) return at;
+      const bad = badAmountPath(item, at);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}

@@ -10,13 +10,13 @@ import type { StagingRow, StagingTable } from '../schema/table.js';
  * record becomes. The sync layer (src/sync) runs them; nothing here imports it.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each stream has its own record type
-export type Stream = ListStream<any> | PartitionedStream<any, any, any>;
+export type Stream = ListStream<any> | PartitionedStream<any, any>;
 
 export interface StreamContext {
   readonly api: OrbApi;
   readonly destination: Destination;
   readonly runId: string;
-  readonly settings: Pick<Config, 'lookbackDays' | 'startDate' | 'concurrency'>;
+  readonly settings: Pick<Config, 'lookbackDays' | 'startDate' | 'concurrency' | 'customerRereadHours'>;
   readonly log: Logger;
   /** When the run started; windows end relative to it. */
   readonly startedAt: Date;
@@ -46,8 +46,8 @@ export function childRows<T extends StagingTable>(table: T, rows: ReadonlyArray<
 }
 
 /**
- * A paged Orb list, read incrementally by a cursor field, plus re-reads of records that can still
- * change. Each record is validated and shaped into versions.
+ * A paged Orb list: read whole every sync, or incrementally by a cursor field plus re-reads of
+ * records that can still change. Each record is validated and shaped into versions.
  */
 export interface ListStream<Record> {
   readonly kind: 'list';
@@ -55,14 +55,18 @@ export interface ListStream<Record> {
   readonly endpoint: EndpointClass;
   /** Identifies a record across the lists (a record read twice in one run is taken once). */
   readonly recordKey: (record: Record) => string;
-  /** Field of a record that the incremental cursor tracks, and the list filter that resumes from it. */
-  readonly cursorField: (record: Record) => string;
+  /** Field of a record that the incremental cursor tracks; without it the list is read whole. */
+  readonly cursorField?: (record: Record) => string;
   readonly list: (orb: Orb, cursor: string | undefined) => Promise<Page<Record>>;
-  /** Further lists read every run (records that still change: there is no updated_at filter). */
+  /** Further lists read every run (records that still change: there is no updated_at filter)… */
   readonly rereads: ReadonlyArray<(orb: Orb) => Promise<Page<Record>>>;
-  /** Known keys that must be re-read but no list returned; fetched one by one. */
-  readonly staleKeys: (ctx: StreamContext, seen: ReadonlySet<string>) => Promise<string[]>;
-  readonly fetchOne: (orb: Orb, key: string) => Promise<Record>;
+  /** …or at most once per this many hours, when set. */
+  readonly rereadEveryHours?: (ctx: StreamContext) => number;
+  /** Known keys that must be re-read but no list returned, fetched one by one. */
+  readonly stale?: {
+    readonly keys: (ctx: StreamContext, seen: ReadonlySet<string>) => Promise<string[]>;
+    readonly fetch: (orb: Orb, key: string) => Promise<Record>;
+  };
   /** Validates and shapes a record; throws with a reason for a record that must be rejected. */
   readonly toVersions: (record: Record) => StagedVersion[];
 }
@@ -72,23 +76,25 @@ export interface ListStream<Record> {
  * cursor decides. A response holds units (e.g. one cost window per day), each validated on its
  * own: a bad unit is rejected alone, the rest load, and the cursor stops before the first bad one.
  */
-export interface PartitionedStream<Partition, Response, Unit> {
+export interface PartitionedStream<Partition, Unit> {
   readonly kind: 'partitioned';
   readonly name: string;
   readonly endpoint: EndpointClass;
   readonly partitions: (ctx: StreamContext) => Promise<Partition[]>;
   readonly partitionKey: (partition: Partition) => string;
-  /** The window to fetch, or null when the partition is complete. */
+  /** The window to fetch, or null when the partition needs no call this run. */
   readonly window: (partition: Partition, cursor: string | undefined, ctx: StreamContext) => Window | null;
-  readonly fetch: (orb: Orb, partition: Partition, window: Window) => Promise<Response>;
-  /** What a response must look like to be read at all (otherwise it is retried as a transport error). */
-  readonly envelope: EnvelopeCheck;
-  readonly units: (response: Response) => readonly unknown[];
+  /** One call (checked against `envelope`, else retried as a transport error), or every page of a list. */
+  readonly read:
+    | { readonly kind: 'call'; readonly fetch: (orb: Orb, partition: Partition, window: Window) => Promise<unknown>; readonly envelope: EnvelopeCheck }
+    | { readonly kind: 'pages'; readonly list: (orb: Orb, partition: Partition, window: Window) => Promise<Page<unknown>> };
+  /** The units of what was read (a response, or every page's items together). */
+  readonly units: (read: any) => readonly unknown[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- the read's shape is the stream's
   /** Validates one unit; throws with a reason for a unit that must be rejected. */
   readonly parse: (unit: unknown, partition: Partition, ctx: StreamContext) => Unit;
   /** Names a unit in a reject's reason (e.g. its day), as far as it can be read. */
   readonly describe: (unit: unknown) => string;
-  readonly toVersion: (unit: Unit, partition: Partition) => StagedVersion;
+  readonly toVersions: (unit: Unit, partition: Partition) => StagedVersion[];
   /**
    * The new cursor, from the units accepted before the first rejected one (in response order),
    * or undefined to keep the old one.

@@ -4,7 +4,8 @@ import { dataEnvelope } from '../orb/orb-api.js';
 import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../schema/staging.js';
 import { addDays, dayEndingAt, localDate, startOfLocalDay } from '../util/time-zone.js';
 import { instant, money, quantity } from './fields.js';
-import { childRows, version, type PartitionedStream, type StreamContext, type Window } from './stream.js';
+import { priceVersion } from './prices.js';
+import { childRows, version, type PartitionedStream, type StagedVersion, type StreamContext, type Window } from './stream.js';
 
 interface CostPartition {
   subscription_id: string;
@@ -14,7 +15,7 @@ interface CostPartition {
 }
 
 /** A cumulative window: Orb's total since `timeframe_start` (the billing period start) up to the end of `day`. */
-type CostDay = z.output<typeof windowShape> & { day: string; beforeStartDate: boolean };
+type CostDay = z.output<typeof windowShape> & { day: string; beforeStartDate: boolean; prices: StagedVersion[] };
 
 const windowShape = z.object({
   timeframe_start: instant,
@@ -54,7 +55,7 @@ function readCursor(text: string | undefined): CostCursor | undefined {
  * date, reads begin the day before it: that day is only the start date's starting point (models
  * keep a day only when it starts its period or the day before it was read in the same response).
  */
-export const subscriptionCostsStream: PartitionedStream<CostPartition, SubscriptionFetchCostsResponse, CostDay> = {
+export const subscriptionCostsStream: PartitionedStream<CostPartition, CostDay> = {
   kind: 'partitioned',
   name: 'subscription_costs',
   endpoint: 'analytics',
@@ -79,24 +80,28 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, Subscript
     const to = end ?? new Date(ctx.api.now().getTime() + 3_600_000);
     return from < to ? { from, to } : null;
   },
-  fetch: (orb, s, { from, to }) =>
-    orb.subscriptions.fetchCosts(s.subscription_id, {
-      timeframe_start: from.toISOString(),
-      timeframe_end: to.toISOString(),
-      view_mode: 'cumulative',
-    }),
-  envelope: dataEnvelope,
-  units: (response) => response.data,
+  read: {
+    kind: 'call',
+    fetch: (orb, s, { from, to }) =>
+      orb.subscriptions.fetchCosts(s.subscription_id, {
+        timeframe_start: from.toISOString(),
+        timeframe_end: to.toISOString(),
+        view_mode: 'cumulative',
+      }),
+    envelope: dataEnvelope,
+  },
+  units: (response: SubscriptionFetchCostsResponse) => response.data,
   parse: (unit, s, ctx) => {
     const w = windowShape.parse(unit);
     const day = dayEndingAt(w.timeframe_end, s.customer_timezone);
-    return { ...w, day, beforeStartDate: ctx.settings.startDate !== undefined && day < ctx.settings.startDate };
+    const prices = (unit as { per_price_costs: Array<{ price: unknown }> }).per_price_costs.map((p) => priceVersion(p.price));
+    return { ...w, day, beforeStartDate: ctx.settings.startDate !== undefined && day < ctx.settings.startDate, prices };
   },
   describe: (unit) => {
     const { timeframe_start: start, timeframe_end: end } = (unit ?? {}) as { timeframe_start?: unknown; timeframe_end?: unknown };
     return `window ending ${String(end ?? '?')} (period from ${String(start ?? '?')})`;
   },
-  toVersion: (w, s) => {
+  toVersions: (w, s) => {
     const bounds = { subscription_id: s.subscription_id, day: w.day, timeframe_start: w.timeframe_start, timeframe_end: w.timeframe_end };
     const prices = w.per_price_costs
       .map((p) => ({
@@ -109,7 +114,7 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, Subscript
         total: p.total,
       }))
       .sort((a, b) => (a.price_id < b.price_id ? -1 : a.price_id > b.price_id ? 1 : 0));
-    return version(
+    const day = version(
       RAW_SUBSCRIPTION_COST_DAYS,
       {
         ...bounds,
@@ -120,6 +125,7 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, Subscript
       },
       childRows(RAW_SUBSCRIPTION_PRICE_COSTS, prices),
     );
+    return [day, ...w.prices];
   },
   nextCursor: (accepted, _s, window, cursorText, ctx) => nextCostCursor(accepted, window, readCursor(cursorText), ctx),
 };

@@ -2,6 +2,8 @@ import type { Subscription } from 'orb-billing/resources/subscriptions';
 import { z } from 'zod';
 import { RAW_CUSTOMERS, RAW_SUBSCRIPTIONS } from '../schema/staging.js';
 import { isValidTimeZone } from '../util/time-zone.js';
+import { canonicalJson } from '../util/hash.js';
+import { priceVersion } from './prices.js';
 import { version, type ListStream, type StagedVersion } from './stream.js';
 
 const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
@@ -40,7 +42,7 @@ export function customerVersion(raw: unknown): StagedVersion {
       timezone: c.timezone,
       currency: c.currency,
       created_at: c.created_at,
-    payload: JSON.stringify(raw),
+    payload: canonicalJson(raw),
   });
 }
 
@@ -55,11 +57,13 @@ export const subscriptionsStream: ListStream<Subscription> = {
   list: (orb, cursor) => orb.subscriptions.list({ limit: 100, ...(cursor ? { 'created_at[gte]': cursor } : {}) }),
   rereads: [(orb) => orb.subscriptions.list({ limit: 100, status: 'active' }), (orb) => orb.subscriptions.list({ limit: 100, status: 'upcoming' })],
   // Known subscriptions that were not ended, but no longer active or upcoming: they ended since.
-  staleKeys: async (ctx, seen) => {
-    const rows = await ctx.destination.db.selectFrom('raw_subscriptions_latest').select('subscription_id').where('status', '<>', 'ended').execute();
-    return rows.map((row) => row.subscription_id).filter((id) => !seen.has(id));
+  stale: {
+    keys: async (ctx, seen) => {
+      const rows = await ctx.destination.db.selectFrom('raw_subscriptions_latest').select('subscription_id').where('status', '<>', 'ended').execute();
+      return rows.map((row) => row.subscription_id).filter((id) => !seen.has(id));
+    },
+    fetch: (orb, id) => orb.subscriptions.fetch(id),
   },
-  fetchOne: (orb, id) => orb.subscriptions.fetch(id),
   toVersions: (subscription) => {
     const s = subscriptionShape.parse(subscription);
     return [
@@ -76,9 +80,10 @@ export const subscriptionsStream: ListStream<Subscription> = {
           start_date: s.start_date,
           end_date: s.end_date,
           created_at: s.created_at,
-          payload: JSON.stringify(subscription),
+          payload: canonicalJson(subscription),
       }),
       customerVersion(subscription.customer),
+      ...(subscription.price_intervals ?? []).map((interval) => priceVersion(interval.price)),
     ];
   },
 };

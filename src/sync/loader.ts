@@ -59,16 +59,19 @@ function keyValue(value: unknown): SqlValue {
  * one given wins: a customer embedded in two subscriptions of one page is appended once).
  */
 async function changedVersions(tx: LoadTransaction, versions: readonly StagedVersion[]) {
-  const latest = new Map<string, { version: StagedVersion; hash: string }>();
-  for (const version of versions) {
-    const hash = contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]);
-    latest.set(versionKey(version.table, version.row), { version, hash });
-  }
+  const byKey = new Map<string, StagedVersion>();
+  for (const version of versions) byKey.set(versionKey(version.table, version.row), version);
+  const latest = [...byKey].map(([key, version]) => ({
+    key,
+    version,
+    hash: contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]),
+  }));
   const stored = new Map<string, string>();
-  for (const table of new Set(versions.map((v) => v.table))) {
-    for (const [key, hash] of await storedHashes(tx, table, versions.filter((v) => v.table === table))) stored.set(key, hash);
+  for (const table of new Set(latest.map(({ version }) => version.table))) {
+    const ofTable = latest.filter(({ version }) => version.table === table).map(({ version }) => version);
+    for (const [key, hash] of await storedHashes(tx, table, ofTable)) stored.set(key, hash);
   }
-  return [...latest].filter(([key, { hash }]) => stored.get(key) !== hash).map(([, entry]) => entry);
+  return latest.filter(({ key, hash }) => stored.get(key) !== hash);
 }
 
 /** Hashes of the latest stored versions that share the first key column's values with `versions`. */

@@ -3,13 +3,17 @@ import type { ListStream, StagedVersion, StreamContext, StreamResult } from '../
 import { commitVersions, loadCursors, recordReject } from './loader.js';
 
 const PARTITION = '*';
+/** sync_state partition holding when a stream's periodic re-read last ran. */
+const REREAD_PARTITION = 'reread';
 
 /**
- * Reads the incremental list from the saved cursor and every re-read list, appends what changed
- * page by page, and saves the cursor only after the last page (a crash re-reads, never skips).
+ * Reads the list (from the saved cursor, if the stream has one) and its re-read lists, appends
+ * what changed page by page, and saves the cursor only after the last page, when no record was
+ * rejected (a crash or a reject re-reads, never skips).
  */
 export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>): Promise<StreamResult> {
-  const cursor = (await loadCursors(ctx, stream.name)).get(PARTITION);
+  const cursors = await loadCursors(ctx, stream.name);
+  const cursor = stream.cursorField ? cursors.get(PARTITION) : undefined;
   const seen = new Set<string>();
   let newestCursor = cursor;
   let rowsLoaded = 0;
@@ -29,8 +33,8 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
       const key = stream.recordKey(record);
       if (seen.has(key)) continue;
       seen.add(key);
-      const recordCursor = stream.cursorField(record);
-      if (!newestCursor || recordCursor > newestCursor) newestCursor = recordCursor;
+      const recordCursor = stream.cursorField?.(record);
+      if (recordCursor !== undefined && (!newestCursor || recordCursor > newestCursor)) newestCursor = recordCursor;
       versions.push(...recordVersions);
     }
     rowsLoaded += await commitVersions(ctx, stream.name, PARTITION, versions, undefined);
@@ -38,16 +42,25 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
 
   const label = `GET ${stream.name}`;
   for await (const records of ctx.api.pages(stream.endpoint, label, (orb) => stream.list(orb, cursor))) await take(records);
-  for (const reread of stream.rereads) {
-    for await (const records of ctx.api.pages(stream.endpoint, label, reread)) await take(records);
+  const rereadDue = rereadIsDue(ctx, stream, cursors.get(REREAD_PARTITION));
+  if (rereadDue) {
+    for (const reread of stream.rereads) {
+      for await (const records of ctx.api.pages(stream.endpoint, label, reread)) await take(records);
+    }
   }
-  for (const key of await stream.staleKeys(ctx, seen)) {
-    await take([(await ctx.api.call(stream.endpoint, `${label}/${key}`, (orb) => stream.fetchOne(orb, key))).data]);
+  for (const key of (await stream.stale?.keys(ctx, seen)) ?? []) {
+    await take([(await ctx.api.call(stream.endpoint, `${label}/${key}`, (orb) => stream.stale!.fetch(orb, key))).data]);
   }
-  // A rejected record holds the cursor back so the next run reads it again.
-  if (rejected === 0 && newestCursor !== undefined && newestCursor !== cursor) {
-    await commitVersions(ctx, stream.name, PARTITION, [], newestCursor);
+  if (rejected === 0) {
+    if (newestCursor !== undefined && newestCursor !== cursor) await commitVersions(ctx, stream.name, PARTITION, [], newestCursor);
+    if (rereadDue && stream.rereadEveryHours) await commitVersions(ctx, stream.name, REREAD_PARTITION, [], ctx.api.now().toISOString());
   }
   ctx.log.info({ stream: stream.name, records: seen.size, rowsLoaded, rejected }, 'stream done');
   return { stream: stream.name, rowsLoaded, rejected };
+}
+
+/** Re-reads run every sync, or for a stream with an interval, when the last one is that old. */
+function rereadIsDue<R>(ctx: StreamContext, stream: ListStream<R>, last: string | undefined): boolean {
+  if (!stream.rereadEveryHours || last === undefined) return true;
+  return ctx.api.now().getTime() - Date.parse(last) >= stream.rereadEveryHours(ctx) * 3_600_000;
 }

@@ -24,7 +24,7 @@ export type SyncOptions = Config & Pick<OrbApiOptions, 'minRetryDelayMs'>;
  * models. The run is recorded in sync_runs whatever happens after the lock is taken.
  */
 export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSummary> {
-  const api = new OrbApi({ ...options, log });
+  const api = new OrbApi({ ...options, requestTimeoutMs: options.requestTimeout * 1000, log });
   // A wrong key or an unreachable Orb fails here, before anything is written.
   await api.checkKey();
 

@@ -28,42 +28,61 @@ export async function withDestination<T>(target: DestinationTarget, schema: stri
   }
 }
 
-type Row = Record<string, string | number | boolean | null>;
+type Row = Record<string, string | number | boolean | null | undefined>;
 
-/** Rows as sorted "k=v|k=v" strings, decimals canonical, for exact set comparison with the truth. */
-export function asFacts(rows: readonly Row[], columns: readonly string[], decimals: readonly string[]): string[] {
+/**
+ * Rows as sorted "k=v|k=v" strings for exact set comparison with the truth: decimals canonical,
+ * instants as ISO strings with milliseconds.
+ */
+export function asFacts(rows: readonly Row[], columns: readonly string[]): string[] {
   return rows
     .map((row) =>
       columns
         .map((column) => {
-          const value = row[column];
-          return `${column}=${decimals.includes(column) && value !== null ? canonicalDecimal(String(value)) : value}`;
+          const value = row[column] ?? null;
+          if (value === null) return `${column}=null`;
+          if (MONEY_COLUMNS.includes(column)) return `${column}=${canonicalDecimal(String(value))}`;
+          if (INSTANT_COLUMNS.includes(column)) return `${column}=${new Date(String(value)).toISOString()}`;
+          return `${column}=${value}`;
         })
         .join('|'),
     )
     .sort();
 }
 
+const MONEY_COLUMNS = ['quantity', 'subtotal', 'total'];
+const INSTANT_COLUMNS = ['start_date', 'end_date', 'created_at'];
+
+export const COST_COLUMNS = ['day', 'subscription_id', 'customer_id', 'external_customer_id', 'plan_id', 'price_id', 'currency', 'quantity', 'subtotal', 'total'];
+export const SUBSCRIPTION_COST_COLUMNS = ['day', 'subscription_id', 'customer_id', 'external_customer_id', 'plan_id', 'currency', 'subtotal', 'total'];
+export const SUBSCRIPTION_COLUMNS = ['subscription_id', 'customer_id', 'external_customer_id', 'plan_id', 'currency', 'status', 'start_date', 'end_date', 'created_at'];
+export const CUSTOMER_COLUMNS = ['customer_id', 'external_customer_id', 'name', 'email', 'timezone', 'currency', 'created_at'];
+
+/** The simulator's ground truth in the shape of orb-sync's public tables, every column. */
 export function simulatorTruth(simulator: Simulator) {
+  const customerOf = () => new Map(simulator.truth.subscriptions().map((s) => [s.id, { customer_id: s.customer_id, external_customer_id: s.external_customer_id }]));
   return {
-    dailyCosts: () =>
-      asFacts(simulator.truth.dailyCosts() as never, COST_COLUMNS, MONEY_COLUMNS),
-    dailySubscriptionCosts: () =>
-      asFacts(simulator.truth.dailySubscriptionCosts() as never, SUBSCRIPTION_COST_COLUMNS, MONEY_COLUMNS),
+    dailyCosts: () => {
+      const customers = customerOf();
+      return asFacts(simulator.truth.dailyCosts().map((row) => ({ ...row, ...customers.get(row.subscription_id) })), COST_COLUMNS);
+    },
+    dailySubscriptionCosts: () => {
+      const customers = customerOf();
+      return asFacts(simulator.truth.dailySubscriptionCosts().map((row) => ({ ...row, ...customers.get(row.subscription_id) })), SUBSCRIPTION_COST_COLUMNS);
+    },
+    subscriptions: () => asFacts(simulator.truth.subscriptions().map((s) => ({ ...s, subscription_id: s.id })), SUBSCRIPTION_COLUMNS),
+    customers: () => asFacts(simulator.truth.customers().map((c) => ({ ...c, customer_id: c.id })), CUSTOMER_COLUMNS),
   };
 }
 
-export const COST_COLUMNS = ['day', 'subscription_id', 'price_id', 'currency', 'quantity', 'subtotal', 'total'];
-export const SUBSCRIPTION_COST_COLUMNS = ['day', 'subscription_id', 'currency', 'subtotal', 'total'];
-export const MONEY_COLUMNS = ['quantity', 'subtotal', 'total'];
-
+/** The same tables as orb-sync built them. */
 export async function factsIn(destination: Destination) {
+  const read = async (table: string, columns: readonly string[]) =>
+    asFacts(await destination.query(`select ${columns.join(', ')} from ${table}`), columns);
   return {
-    dailyCosts: asFacts(await destination.query(`select ${COST_COLUMNS.join(', ')} from fct_daily_costs`), COST_COLUMNS, MONEY_COLUMNS),
-    dailySubscriptionCosts: asFacts(
-      await destination.query(`select ${SUBSCRIPTION_COST_COLUMNS.join(', ')} from fct_daily_subscription_costs`),
-      SUBSCRIPTION_COST_COLUMNS,
-      MONEY_COLUMNS,
-    ),
+    dailyCosts: await read('fct_daily_costs', COST_COLUMNS),
+    dailySubscriptionCosts: await read('fct_daily_subscription_costs', SUBSCRIPTION_COST_COLUMNS),
+    subscriptions: await read('dim_subscriptions', SUBSCRIPTION_COLUMNS),
+    customers: await read('dim_customers', CUSTOMER_COLUMNS),
   };
 }

@@ -21,6 +21,7 @@ const pathsInUse = new Set<string>();
 export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   readonly engine = 'duckdb';
   readonly db: Db;
+  readonly modelBuildSetup = [];
   private readonly idle: DuckDBConnection[] = [];
   /** Each table's columns in physical order: the appender writes by position, rows come by name. */
   private readonly layouts = new Map<string, string[]>();

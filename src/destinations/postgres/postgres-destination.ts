@@ -14,6 +14,11 @@ import { postgresTypeParsers } from '../normalize.js';
 export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   readonly engine = 'postgres';
   readonly db: Db;
+  // The models join versioned staging on composite keys, where PostgreSQL's row estimates are
+  // off by orders of magnitude (a "latest version" join estimated at 1 row); it then picks nested
+  // loops over window functions and a build of a few thousand rows takes minutes instead of
+  // milliseconds. Hash joins are the right plan for these set-at-a-time builds.
+  readonly modelBuildSetup = ['set local enable_nestloop = off'];
   private lockClient?: pg.PoolClient;
 
   private constructor(
