@@ -8,11 +8,13 @@
  * last customer never subscribes (unless it is the only one) and, with 8 or more customers and 7 or
  * more subscriptions, every zone has a subscribed customer; i % 5 == 4 has ended; i % 10 == 7 is
  * upcoming (created, starting in the future); i % 5 == 2 on a USD plan upgrades from Starter to
- * Growth mid-period (possibly on a future date); Europe/Berlin customers pay in EUR on "Scale", the
- * others alternate between "Growth" and "Starter". Only dates and ids are random.
+ * Growth mid-period (possibly on a future date); i % 4 == 1 pays a one-off charge in its first
+ * billing period, a price no plan, add-on list or price interval shows; Europe/Berlin customers pay
+ * in EUR on "Scale", the others alternate between "Growth" and "Starter". Only dates and ids are
+ * random. Subscriptions can later be ended earlier (see history.ts); nothing else changes.
  */
 import { periodContaining } from './periods.js';
-import { buildCatalogue, GROWTH, SCALE, STARTER, type Catalogue, type Metric, type PlanDef } from './plans.js';
+import { buildCatalogue, GROWTH, SCALE, STARTER, type Catalogue, type Metric, type PlanDef, type PriceDef } from './plans.js';
 import { hash, intBetween, makeId } from './random.js';
 import { addDays, localDate, startOfLocalDay } from './time-zone.js';
 
@@ -61,6 +63,7 @@ export interface SubscriptionRecord {
   readonly end: Date | null;
   readonly createdAt: Date; // equals start, except for subscriptions created ahead of their start
   readonly billingCycleDay: number;
+  readonly oneOffCharge: PriceDef | null; // billed in full on the first day, outside the plan
 }
 
 export interface Account {
@@ -71,10 +74,10 @@ export interface Account {
   readonly customers: readonly CustomerRecord[];
   readonly customersById: ReadonlyMap<string, CustomerRecord>;
   readonly customersByExternalId: ReadonlyMap<string, CustomerRecord>;
-  /** Newest first by (created_at, id), the order GET /subscriptions returns. */
-  readonly subscriptions: readonly SubscriptionRecord[];
-  readonly subscriptionsById: ReadonlyMap<string, SubscriptionRecord>;
-  readonly subscriptionsByCustomer: ReadonlyMap<CustomerRecord, readonly SubscriptionRecord[]>;
+  /** Newest first by (created_at, id), the order GET /subscriptions returns. Edited only by replaceSubscription. */
+  readonly subscriptions: SubscriptionRecord[];
+  readonly subscriptionsById: Map<string, SubscriptionRecord>;
+  readonly subscriptionsByCustomer: ReadonlyMap<CustomerRecord, SubscriptionRecord[]>;
   /** Per customer and metric key, the [start, end) instants (ms) in which a plan of theirs bills it. */
   readonly meteredWindows: ReadonlyMap<CustomerRecord, ReadonlyMap<number, readonly (readonly [number, number])[]>>;
 }
@@ -85,6 +88,7 @@ export interface AccountShape {
   subscriptions: number;
   days: number;
   now: Date;
+  unknownPriceModel?: boolean; // add an add-on price of a model_type Orb does not have
 }
 
 const COMPANY_WORDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne'];
@@ -146,8 +150,9 @@ function phasesOf(plans: readonly PlanDef[], planKey: number, tz: string, dates:
   });
 }
 
-function buildSubscription(shape: AccountShape, index: number, customers: readonly CustomerRecord[], plans: readonly PlanDef[]): SubscriptionRecord {
+function buildSubscription(shape: AccountShape, index: number, customers: readonly CustomerRecord[], catalogue: Catalogue): SubscriptionRecord {
   const { seed, days, now } = shape;
+  const { plans } = catalogue;
   const subscribers = subscriberCount(customers.length);
   const customer = customers[index % subscribers]!;
   const tz = customer.timezone;
@@ -177,7 +182,28 @@ function buildSubscription(shape: AccountShape, index: number, customers: readon
     end: endDate === null ? null : startOfLocalDay(endDate, tz),
     createdAt,
     billingCycleDay,
+    oneOffCharge: index % 4 === 1 ? catalogue.oneOffCharges.find((c) => c.currency === customer.currency)! : null,
   };
+}
+
+/**
+ * The subscription ended at local midnight `endDate` (earlier than any end it had): phases that
+ * would start then or later are gone, the last one left ends there.
+ */
+export function endedOn(subscription: SubscriptionRecord, endDate: string): SubscriptionRecord {
+  const end = startOfLocalDay(endDate, subscription.customer.timezone);
+  const kept = subscription.phases.filter((p) => p.startDate < endDate);
+  const phases = kept.map((p, i) => (i === kept.length - 1 ? { ...p, endDate, end } : p));
+  return { ...subscription, phases, endDate, end };
+}
+
+/** Puts an edited record (same id) in the place of the subscription's current one, in the list and every index. */
+export function replaceSubscription(account: Account, next: SubscriptionRecord): void {
+  const current = account.subscriptionsById.get(next.id)!;
+  const replace = (list: SubscriptionRecord[]) => list.splice(list.indexOf(current), 1, next);
+  replace(account.subscriptions);
+  replace(account.subscriptionsByCustomer.get(current.customer)!);
+  account.subscriptionsById.set(next.id, next);
 }
 
 /** The plan in force at `instant` (the first phase before the start, the last one after the end). */
@@ -215,12 +241,12 @@ function meteredWindowsOf(subscriptions: readonly SubscriptionRecord[]): Map<num
 export function generateAccount(shape: AccountShape): Account {
   // Catalogue and customers predate all history so every subscription can reference them.
   const origin = new Date(Math.floor((shape.now.getTime() - (shape.days + 30) * DAY_MS) / DAY_MS) * DAY_MS);
-  const catalogue = buildCatalogue(shape.seed, origin);
+  const catalogue = buildCatalogue(shape.seed, origin, { unknownPriceModel: shape.unknownPriceModel ?? false });
   const customers = Array.from({ length: shape.customers }, (_, i) =>
     buildCustomer(shape.seed, i, new Date(origin.getTime() + i * 60_000)),
   );
   const subscriptions = Array.from({ length: shape.subscriptions }, (_, i) =>
-    buildSubscription(shape, i, customers, catalogue.plans),
+    buildSubscription(shape, i, customers, catalogue),
   ).sort(compareNewestFirst);
   const subscriptionsByCustomer = new Map<CustomerRecord, SubscriptionRecord[]>(customers.map((c) => [c, []]));
   for (const subscription of subscriptions) subscriptionsByCustomer.get(subscription.customer)!.push(subscription);

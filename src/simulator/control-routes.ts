@@ -83,6 +83,7 @@ function faultRule(body: unknown): FaultRule {
     ['kind', 'path', 'path_pattern', 'times', 'status', 'retryAfterSeconds'],
     'fault rule',
   );
+  if (rest.kind === 'mutate') throw badRequest("fault rule: kind 'mutate' takes a function, so only sim.faults.inject() in the test process offers it");
   if (path !== undefined && pathPattern !== undefined) throw badRequest('fault rule: give "path" or "path_pattern", not both');
   if (path !== undefined && typeof path !== 'string') throw badRequest('fault rule: path must be a string');
   if (pathPattern !== undefined && typeof pathPattern !== 'string') throw badRequest('fault rule: path_pattern must be a string');
@@ -109,32 +110,47 @@ function faultConfig(body: unknown): FaultConfig {
 
 type TruthRow = object;
 
-interface DayRange {
+interface TruthQuery {
   readonly from: string | null; // local date, inclusive
   readonly to: string | null; // local date, exclusive
+  readonly groupBy: string | null;
 }
 
 interface TruthTable {
-  rows(truth: Truth, range: DayRange): readonly TruthRow[];
+  rows(truth: Truth, query: TruthQuery): readonly TruthRow[];
   /** The row field the `subscription_id` filter matches; null where rows are account-wide. */
   readonly subscriptionField: string | null;
   /** Rows carry a local `day`, filtered here on from/to; other tables get the range to use as they need. */
   readonly daily: boolean;
+  /** Query parameters beyond subscription_id, from and to. */
+  readonly extraParams?: readonly string[];
 }
 
 /** The tables served at /_simulator/truth/{name}; each Truth method that returns rows gets a line here. */
 const TRUTH_TABLES = new Map<string, TruthTable>([
+  ['customers', { rows: (truth) => truth.customers(), subscriptionField: null, daily: false }],
   ['subscriptions', { rows: (truth) => truth.subscriptions(), subscriptionField: 'id', daily: false }],
+  ['plans', { rows: (truth) => truth.plans(), subscriptionField: null, daily: false }],
+  ['prices', { rows: (truth) => truth.prices(), subscriptionField: null, daily: false }],
+  ['schedules', { rows: (truth) => truth.schedules(), subscriptionField: 'subscription_id', daily: false }],
   ['daily-costs', { rows: (truth) => truth.dailyCosts(), subscriptionField: 'subscription_id', daily: true }],
   ['daily-subscription-costs', { rows: (truth) => truth.dailySubscriptionCosts(), subscriptionField: 'subscription_id', daily: true }],
   ['daily-usage', { rows: (truth) => truth.dailyUsage(), subscriptionField: 'subscription_id', daily: true }],
+  [
+    'daily-usage-by-group',
+    { rows: (truth, query) => truth.dailyUsageByGroup(required(query.groupBy, 'group_by', 'daily-usage-by-group')), subscriptionField: 'subscription_id', daily: true, extraParams: ['group_by'] },
+  ],
   // Account-wide UTC hours: from/to are UTC dates here, and from is required (history can be long).
-  ['hourly-volume', { rows: (truth, range) => truth.hourlyVolume(utcMidnight(range.from, 'from'), range.to === null ? undefined : utcMidnight(range.to, 'to')), subscriptionField: null, daily: false }],
+  ['hourly-volume', { rows: (truth, query) => truth.hourlyVolume(utcMidnight(query.from, 'from'), query.to === null ? undefined : utcMidnight(query.to, 'to')), subscriptionField: null, daily: false }],
 ]);
 
+function required(value: string | null, name: string, table: string): string {
+  if (value === null || value === '') throw badRequest(`${name} is required for ${table}`);
+  return value;
+}
+
 function utcMidnight(date: string | null, name: string): Date {
-  if (date === null) throw badRequest(`${name} is required for hourly-volume`);
-  return new Date(`${date}T00:00:00Z`);
+  return new Date(`${required(date, name, 'hourly-volume')}T00:00:00Z`);
 }
 
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -149,18 +165,19 @@ function localDateParam(query: URLSearchParams, name: string): string | null {
 
 /** `subscription_id` (repeatable) keeps those subscriptions; `from`/`to` bound `day` in daily tables. */
 function truthRows(table: TruthTable, truth: Truth, query: URLSearchParams): TruthRow[] {
-  const unknown = [...query.keys()].find((key) => !['subscription_id', 'from', 'to'].includes(key));
+  const allowed = ['subscription_id', 'from', 'to', ...(table.extraParams ?? [])];
+  const unknown = [...query.keys()].find((key) => !allowed.includes(key));
   if (unknown !== undefined) {
-    throw badRequest(`unknown query parameter ${JSON.stringify(unknown)} (allowed: subscription_id, from, to)`);
+    throw badRequest(`unknown query parameter ${JSON.stringify(unknown)} (allowed: ${allowed.join(', ')})`);
   }
   const ids = query.getAll('subscription_id');
-  const range: DayRange = { from: localDateParam(query, 'from'), to: localDateParam(query, 'to') };
-  return table.rows(truth, range).filter((row) => {
+  const params: TruthQuery = { from: localDateParam(query, 'from'), to: localDateParam(query, 'to'), groupBy: query.get('group_by') };
+  return table.rows(truth, params).filter((row) => {
     const fields = row as Record<string, unknown>;
     if (ids.length > 0 && table.subscriptionField !== null && !ids.includes(fields[table.subscriptionField] as string)) return false;
     if (!table.daily) return true;
     const day = fields.day as string;
-    return (range.from === null || day >= range.from) && (range.to === null || day < range.to);
+    return (params.from === null || day >= params.from) && (params.to === null || day < params.to);
   });
 }
 

@@ -3,12 +3,14 @@
  * local days, values are cumulative since the start of the billing period containing the day, and
  * the periodic (daily) value is the difference from the previous day of the same period. A plan
  * change inside a period starts a new stretch on the new plan; the finished stretch's amounts stay
- * in the period's cumulative values. The HTTP routes and the ground truth both use this.
+ * in the period's cumulative values. A one-off charge counts in the first billing period, beside
+ * the plan. The HTTP routes and the ground truth both use this.
  */
-import { add as addDecimal, subtract, type Decimal } from '../util/decimal.js';
+import { add as addDecimal, subtract, ZERO, type Decimal } from '../util/decimal.js';
 import type { Phase, SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
-import { combineAmounts, planAmounts, type Amounts } from './pricing.js';
+import type { Metric } from './plans.js';
+import { chargeAmounts, combineAmounts, planAmounts, type Amounts } from './pricing.js';
 import type { SimulatorState } from './state.js';
 import { addDays, localDate, startOfLocalDay } from './time-zone.js';
 import { metricQuantity } from './usage.js';
@@ -48,9 +50,35 @@ function phaseOn(subscription: SubscriptionRecord, day: string): Phase {
   return phases.find((p) => p.endDate === null || day < p.endDate) ?? phases[phases.length - 1]!;
 }
 
-function metricsOf(phase: Phase) {
-  // Unique metrics: two prices on one metric must not count its usage twice.
-  return [...new Map(phase.plan.prices.flatMap((p) => (p.metric ? [[p.metric.key, p.metric] as const] : []))).values()];
+/**
+ * Each metric the phase's plan bills (once: two prices on one metric must not count its usage
+ * twice), with the instants at which one of its unit prices changed amount, ascending.
+ */
+function meteredOf(state: SimulatorState, phase: Phase): { metric: Metric; changes: number[] }[] {
+  const metered = new Map<number, { metric: Metric; changes: number[] }>();
+  for (const price of phase.plan.prices) {
+    if (!price.metric) continue;
+    const entry = metered.get(price.metric.key) ?? { metric: price.metric, changes: [] };
+    entry.changes.push(...state.priceChanges.instantsOf(price));
+    metered.set(price.metric.key, entry);
+  }
+  for (const entry of metered.values()) entry.changes.sort((a, b) => a - b);
+  return [...metered.values()];
+}
+
+/** [start, end) cut at the change instants inside it, each piece keyed by the latest change at or before it. */
+function* piecesOf(start: number, end: number, changes: readonly number[]): Generator<{ since: number; from: number; to: number }> {
+  let since = -Infinity;
+  let from = start;
+  for (const change of changes) {
+    if (change <= start) since = change;
+    else if (change < end) {
+      yield { since, from, to: change };
+      since = change;
+      from = change;
+    }
+  }
+  yield { since, from, to: end };
 }
 
 /**
@@ -72,12 +100,16 @@ export function* costsByDay(
 
   const tz = customer.timezone;
   const firstDay = localDate(new Date(first), tz);
+  const { unitAmountAt } = state.priceChanges;
+  const firstPeriodStart = periodContaining(subscription.startDate, billingCycleDay).start;
+  const oneOff = subscription.oneOffCharge && chargeAmounts(subscription.oneOffCharge, unitAmountAt);
   let period = periodContaining(firstDay, billingCycleDay);
   let periodStart = startOfLocalDay(period.start, tz);
   let phase: Phase | null = null;
+  let metered: ReturnType<typeof meteredOf> = [];
   let finished: Amounts[] = []; // earlier stretches of this period, on other plans
   let stretch: Amounts | null = null;
-  let usage = new Map<number, Decimal>();
+  let usage = new Map<number, Map<number, Decimal>>();
   let previous: Amounts | null = null;
   for (let day = period.start; ; day = addDays(day, 1)) {
     const start = startOfLocalDay(day, tz);
@@ -93,18 +125,24 @@ export function* costsByDay(
     if (today !== phase || stretch === null) {
       if (stretch !== null) finished.push(stretch);
       phase = today;
+      metered = meteredOf(state, phase);
       usage = new Map();
     }
     const end = startOfLocalDay(addDays(day, 1), tz);
     // Days before the subscription started (inside its first period) accrue nothing.
     if (start.getTime() >= subscription.start.getTime()) {
-      for (const metric of metricsOf(phase)) {
-        const quantity = metricQuantity(state, customer, metric, start.getTime(), end.getTime(), now.getTime());
-        usage.set(metric.key, usage.has(metric.key) ? addDecimal(usage.get(metric.key)!, quantity) : quantity);
+      for (const { metric, changes } of metered) {
+        const parts = usage.get(metric.key) ?? new Map<number, Decimal>();
+        for (const piece of piecesOf(start.getTime(), end.getTime(), changes)) {
+          const quantity = metricQuantity(state, customer, metric, piece.from, piece.to, now.getTime());
+          parts.set(piece.since, addDecimal(parts.get(piece.since) ?? ZERO, quantity));
+        }
+        usage.set(metric.key, parts);
       }
     }
-    stretch = planAmounts(phase.plan, usage);
-    const cumulative = combineAmounts([...finished, stretch]);
+    stretch = planAmounts(phase.plan, usage, unitAmountAt);
+    const charges = oneOff && period.start === firstPeriodStart ? [oneOff] : [];
+    const cumulative = combineAmounts([...finished, stretch, ...charges]);
     if (day >= firstDay) yield { day, start, end, periodStart, phase, cumulative, periodic: difference(cumulative, previous) };
     previous = cumulative;
   }

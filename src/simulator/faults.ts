@@ -6,8 +6,11 @@
 import { hash, intBetween, unit } from './random.js';
 import { serverError, tooManyRequests, type OrbApiError } from './orb-errors.js';
 
-export type FaultKind = 'status' | 'reset' | 'hang' | 'malformed' | 'stuck-cursor';
-const FAULT_KINDS: readonly FaultKind[] = ['status', 'reset', 'hang', 'malformed', 'stuck-cursor'];
+export type FaultKind = 'status' | 'reset' | 'hang' | 'malformed' | 'stuck-cursor' | 'repeat-page' | 'html' | 'mutate';
+const FAULT_KINDS: readonly FaultKind[] = ['status', 'reset', 'hang', 'malformed', 'stuck-cursor', 'repeat-page', 'html', 'mutate'];
+
+/** Rewrites a route's JSON body; a string result is sent verbatim as the body, undefined sends the (edited) argument. */
+export type BodyMutation = (body: unknown) => unknown;
 
 interface RuleTarget {
   path?: string | RegExp; // the path without /v1 and query; default: every path
@@ -17,11 +20,14 @@ interface RuleTarget {
 /**
  * status: an Orb error body (429 with Retry-After, or 5xx); reset: the connection is cut mid-body;
  * hang: never answered; malformed: 200 with truncated JSON; stuck-cursor: served, but the
- * pagination cursor never advances.
+ * pagination cursor never advances; repeat-page: a list's first page again, under a new cursor
+ * each time; html: 200 with a proxy's HTML error page; mutate: the route's body passed through
+ * `mutate` (in-process only: a function is not JSON).
  */
 export type FaultRule =
   | (RuleTarget & { kind?: 'status'; status: number; retryAfterSeconds?: number })
-  | (RuleTarget & { kind: Exclude<FaultKind, 'status'> });
+  | (RuleTarget & { kind: 'mutate'; mutate: BodyMutation })
+  | (RuleTarget & { kind: Exclude<FaultKind, 'status' | 'mutate'> });
 
 export interface FaultConfig {
   latencyMs?: number; // fixed delay added before every response
@@ -48,7 +54,9 @@ export type AppliedFault = FaultKind | 'rate-limit';
 
 export type Fault =
   | { readonly kind: 'status' | 'rate-limit'; readonly error: OrbApiError }
-  | { readonly kind: Exclude<FaultKind, 'status'> };
+  | { readonly kind: 'mutate'; readonly mutate: BodyMutation }
+  | { readonly kind: 'repeat-page'; readonly request: number } // the request's sequence number, for a fresh cursor
+  | { readonly kind: Exclude<FaultKind, 'status' | 'mutate' | 'repeat-page'> };
 
 export interface FaultPlan {
   readonly delayMs: number;
@@ -125,6 +133,8 @@ function validatedRule(rule: FaultRule): FaultRule {
   } else if ('status' in rule || 'retryAfterSeconds' in rule) {
     throw new Error(`faults.inject: status and retryAfterSeconds apply only to kind 'status', not '${kind}'`);
   }
+  if ((kind === 'mutate') !== ('mutate' in rule)) throw new Error("faults.inject: mutate goes with kind 'mutate', and only with it");
+  if (rule.kind === 'mutate' && typeof rule.mutate !== 'function') throw new Error('faults.inject: mutate must be a function');
   return { ...rule }; // a copy, so later changes to the caller's object cannot skip validation
 }
 
@@ -189,10 +199,18 @@ interface ActiveRule {
   remaining: number;
 }
 
-function ruleFault(rule: FaultRule): Fault {
-  if (rule.kind !== undefined && rule.kind !== 'status') return { kind: rule.kind };
-  const error = rule.status === 429 ? tooManyRequests(rule.retryAfterSeconds ?? 1) : serverError(rule.status);
-  return { kind: 'status', error };
+function ruleFault(rule: FaultRule, request: number): Fault {
+  switch (rule.kind) {
+    case undefined:
+    case 'status':
+      return { kind: 'status', error: rule.status === 429 ? tooManyRequests(rule.retryAfterSeconds ?? 1) : serverError(rule.status) };
+    case 'mutate':
+      return { kind: 'mutate', mutate: rule.mutate };
+    case 'repeat-page':
+      return { kind: 'repeat-page', request };
+    default:
+      return { kind: rule.kind };
+  }
 }
 
 export function createFaults(seed: number): FaultInjector {
@@ -201,12 +219,12 @@ export function createFaults(seed: number): FaultInjector {
   let admit: ((endpoint: EndpointClass) => boolean) | null = null;
   let sequence = 0;
 
-  function takeRule(path: string): Fault | null {
+  function takeRule(path: string, request: number): Fault | null {
     const active = rules.find((r) => r.remaining > 0 && matchesPath(r.rule.path, path));
     if (!active) return null;
     active.remaining -= 1;
     rules = rules.filter((r) => r.remaining > 0);
-    return ruleFault(active.rule);
+    return ruleFault(active.rule, request);
   }
 
   return {
@@ -231,7 +249,7 @@ export function createFaults(seed: number): FaultInjector {
       if (admit && !admit(endpointClass(method, path))) {
         return { delayMs, fault: { kind: 'rate-limit', error: tooManyRequests(1) } };
       }
-      return { delayMs, fault: takeRule(path) ?? randomFault(config, seed, n) };
+      return { delayMs, fault: takeRule(path, n) ?? randomFault(config, seed, n) };
     },
   };
 }

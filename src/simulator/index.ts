@@ -1,23 +1,37 @@
 /**
  * The Orb simulator: a deterministic, seeded fake Orb account served over HTTP with Orb's response
- * shapes, plus a controllable clock, fault injection, a request log and the ground truth.
+ * shapes, plus a controllable clock, fault injection, a request log, retroactive history edits and
+ * the ground truth.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateAccount } from './account.js';
 import { createClock, currentHour, toInstant, type Clock } from './clock.js';
 import { createFaults, type FaultConfig, type Faults } from './faults.js';
+import { createHistory, type History } from './history.js';
 import { createRequestListener } from './http-server.js';
 import { createRequestLog, type RequestLog } from './requests.js';
 import type { ReflectionDelay } from './ledger.js';
 import { createState } from './state.js';
 import { createTruth, type Truth } from './truth.js';
 
-export type { AppliedFault, EndpointClass, FaultConfig, FaultKind, FaultRule } from './faults.js';
+export type { AppliedFault, BodyMutation, EndpointClass, FaultConfig, FaultKind, FaultRule } from './faults.js';
+export type { History } from './history.js';
 export { endpointClass, responseDelayMs } from './faults.js';
 export type { RequestEntry } from './requests.js';
 export type { ReflectionDelay } from './ledger.js';
-export type { TruthCustomer, TruthDailyCost, TruthDailySubscriptionCost, TruthDailyUsage, TruthHourlyVolume, TruthSubscription } from './truth.js';
+export type {
+  TruthCustomer,
+  TruthDailyCost,
+  TruthDailySubscriptionCost,
+  TruthDailyUsage,
+  TruthDailyUsageByGroup,
+  TruthHourlyVolume,
+  TruthPlan,
+  TruthPrice,
+  TruthScheduleItem,
+  TruthSubscription,
+} from './truth.js';
 
 export interface SimulatorOptions {
   seed?: number; // default 1
@@ -29,6 +43,8 @@ export interface SimulatorOptions {
   faults?: FaultConfig; // rate-based faults from the start (latency, rate limits, failure rates); default none
   /** When a closed backfill becomes reflected (and a reverting one reverted); default after 1 more request, no clock time. */
   backfillReflection?: Partial<ReflectionDelay>;
+  /** Adds an add-on price of a model_type Orb does not have ('stepped_flux'), listed by GET /prices; default false. */
+  unknownPriceModel?: boolean;
 }
 
 export interface Simulator {
@@ -36,6 +52,8 @@ export interface Simulator {
   readonly faults: Faults;
   readonly truth: Truth;
   readonly requests: RequestLog;
+  /** Changes past costs without a backfill (a retroactive price edit, a backdated cancellation). */
+  readonly history: History;
   /** Resolves to the base URL, e.g. http://127.0.0.1:12345 (routes are served at / and at /v1). */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -55,6 +73,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     subscriptions: integerOption('subscriptions', options.subscriptions, 30, 0),
     days: integerOption('days', options.days, 120, 1),
     now,
+    unknownPriceModel: options.unknownPriceModel ?? false,
   });
   const state = createState(account, {
     requests: integerOption('backfillReflection.requests', options.backfillReflection?.requests, 1, 0),
@@ -72,6 +91,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     clock,
     faults: { inject: (rule) => faults.inject(rule), configure: (config) => faults.configure(config), clear: () => faults.clear() },
     truth,
+    history: createHistory(state, clock),
     requests: {
       count: (path) => requests.count(path),
       countsByEndpoint: () => requests.countsByEndpoint(),

@@ -1,7 +1,9 @@
 /**
  * The catalogue: billable metrics, a few plans that together exercise every pricing rule the costs
  * engine knows (unit, tiered, package, fixed fee in advance, a tiny unit amount with 11 decimals,
- * price- and plan-level minimums, a percentage discount) and add-on prices that belong to no plan.
+ * price- and plan-level minimums, a percentage discount), add-on prices that belong to no plan
+ * (optionally one of a model_type Orb does not have) and one-off charges that some subscriptions
+ * pay in their first billing period, which only ever appear in cost rows.
  * Amounts are decimal strings; they are only ever combined with src/util/decimal.
  */
 import { makeId } from './random.js';
@@ -31,7 +33,9 @@ export type PriceModel =
   | { readonly kind: 'unit'; readonly unitAmount: string }
   | { readonly kind: 'tiered'; readonly tiers: readonly Tier[] }
   | { readonly kind: 'package'; readonly packageAmount: string; readonly packageSize: number }
-  | { readonly kind: 'fixed'; readonly amount: string };
+  | { readonly kind: 'fixed'; readonly amount: string }
+  /** A model_type Orb does not have (yet), served as `<modelType>_config`: listed, never billed. */
+  | { readonly kind: 'unknown'; readonly modelType: string; readonly config: Readonly<Record<string, unknown>> };
 
 export interface PriceDef {
   readonly id: string;
@@ -39,6 +43,7 @@ export interface PriceDef {
   readonly itemId: string;
   readonly currency: string;
   readonly createdAt: Date;
+  readonly cadence: 'monthly' | 'one_time';
   readonly metric: Metric | null; // null for fixed fees
   readonly model: PriceModel;
   readonly minimum: string | null; // price-level minimum per billing period
@@ -71,6 +76,8 @@ export interface Catalogue {
   readonly plans: readonly PlanDef[];
   /** Prices that belong to no plan (GET /prices lists only these, as Orb does). */
   readonly addOnPrices: readonly PriceDef[];
+  /** One fixed one-time charge per currency, billed to some subscriptions outside their plan (see account.ts). */
+  readonly oneOffCharges: readonly PriceDef[];
 }
 
 export const STARTER = 0;
@@ -105,6 +112,7 @@ interface PriceTemplate {
   metric: number | null;
   model: PriceModel;
   minimum?: string;
+  cadence?: 'one_time'; // default monthly
 }
 
 interface PlanTemplate {
@@ -169,7 +177,24 @@ const ADD_ONS: readonly (PriceTemplate & { currency: string })[] = [
   { name: 'Event retention', currency: 'EUR', metric: EVENTS, model: { kind: 'unit', unitAmount: '0.0000000005' } },
 ];
 
-export function buildCatalogue(seed: number, createdAt: Date): Catalogue {
+/** Listed after the other add-ons when asked for (its id follows theirs), to test clients against a model_type Orb adds later. */
+const UNKNOWN_MODEL_ADD_ON: PriceTemplate & { currency: string } = {
+  name: 'Burst compute',
+  currency: 'USD',
+  metric: COMPUTE_HOURS,
+  model: { kind: 'unknown', modelType: 'stepped_flux', config: { unit_amount: '0.0375', step_size: 500, flux_window: 'hour' } },
+};
+
+const ONE_OFF_CHARGES: readonly (PriceTemplate & { currency: string })[] = [
+  { name: 'Onboarding fee', currency: 'USD', metric: null, model: { kind: 'fixed', amount: '150.00' }, cadence: 'one_time' },
+  { name: 'Onboarding fee', currency: 'EUR', metric: null, model: { kind: 'fixed', amount: '140.00' }, cadence: 'one_time' },
+];
+
+export interface CatalogueOptions {
+  unknownPriceModel: boolean;
+}
+
+export function buildCatalogue(seed: number, createdAt: Date, options: CatalogueOptions): Catalogue {
   const metrics: Metric[] = METRICS.map((m, key) => ({ ...m, key, id: makeId('bm', seed, 'metric', key) }));
   const price = (template: PriceTemplate, currency: string, ...idParts: (string | number)[]): PriceDef => ({
     id: makeId('price', seed, ...idParts),
@@ -177,6 +202,7 @@ export function buildCatalogue(seed: number, createdAt: Date): Catalogue {
     itemId: makeId('item', seed, ...idParts),
     currency,
     createdAt,
+    cadence: template.cadence ?? 'monthly',
     metric: template.metric === null ? null : metrics[template.metric]!,
     model: template.model,
     minimum: template.minimum ?? null,
@@ -204,6 +230,8 @@ export function buildCatalogue(seed: number, createdAt: Date): Catalogue {
       prices,
     };
   });
-  const addOnPrices = ADD_ONS.map((template, a) => price(template, template.currency, 'add-on', a));
-  return { metrics, plans, addOnPrices };
+  const addOns = options.unknownPriceModel ? [...ADD_ONS, UNKNOWN_MODEL_ADD_ON] : ADD_ONS;
+  const addOnPrices = addOns.map((template, a) => price(template, template.currency, 'add-on', a));
+  const oneOffCharges = ONE_OFF_CHARGES.map((template, c) => price(template, template.currency, 'one-off', c));
+  return { metrics, plans, addOnPrices, oneOffCharges };
 }

@@ -3,11 +3,24 @@
  * cumulative from the start of the stretch: tiers and packages apply to its cumulative quantity and
  * minimums and the discount to its cumulative amounts, so daily (periodic) values are differences of
  * these. There is no proration: a fixed fee or minimum is charged in full even for a partial period.
+ * A unit price edited retroactively (history.ts) charges each part of the usage its own amount.
  */
-import { compare, max, multiply, parseDecimal, subtract, sum, ZERO, type Decimal } from '../util/decimal.js';
+import { compare, max, min, multiply, parseDecimal, subtract, sum, ZERO, type Decimal } from '../util/decimal.js';
 import type { PlanDef, PriceDef, PriceModel } from './plans.js';
 
 const ONE = parseDecimal('1');
+
+/**
+ * A stretch's cumulative usage of one metric, in parts: the quantity used since each instant (ms)
+ * at which a unit price on the metric changed amount (see history.ts), -Infinity before any change.
+ */
+export type MetricUsage = ReadonlyMap<number, Decimal>;
+
+/** Cumulative usage per metric key. */
+export type Usage = ReadonlyMap<number, MetricUsage>;
+
+/** The unit amount a unit price charged for usage at `instant` (ms). */
+export type UnitAmountAt = (price: PriceDef, instant: number) => string;
 
 function integer(value: number): Decimal {
   return { units: BigInt(value), scale: 0 };
@@ -19,11 +32,9 @@ function packagesFor(quantity: Decimal, size: number): Decimal {
   return { units: (quantity.units + divisor - 1n) / divisor, scale: 0 };
 }
 
-/** Amount before minimums for `quantity` (the cumulative quantity) under `model`. */
-export function priceSubtotal(model: PriceModel, quantity: Decimal): Decimal {
+/** Amount before minimums for the cumulative `quantity` under a model that prices it as a whole. */
+function wholeQuantitySubtotal(model: Exclude<PriceModel, { kind: 'unit' }>, quantity: Decimal): Decimal {
   switch (model.kind) {
-    case 'unit':
-      return multiply(quantity, parseDecimal(model.unitAmount));
     case 'fixed':
       return multiply(quantity, parseDecimal(model.amount));
     case 'package':
@@ -32,21 +43,26 @@ export function priceSubtotal(model: PriceModel, quantity: Decimal): Decimal {
       return sum(
         model.tiers.map((tier) => {
           const first = integer(tier.firstUnit);
-          const ceiling = tier.lastUnit === null ? quantity : minDecimal(quantity, integer(tier.lastUnit));
+          const ceiling = tier.lastUnit === null ? quantity : min(quantity, integer(tier.lastUnit));
           const units = compare(ceiling, first) > 0 ? subtract(ceiling, first) : ZERO;
           return multiply(units, parseDecimal(tier.unitAmount));
         }),
       );
+    case 'unknown':
+      throw new Error(`price model ${model.modelType} is listed, never billed`);
   }
 }
 
-function minDecimal(a: Decimal, b: Decimal): Decimal {
-  return compare(a, b) <= 0 ? a : b;
+/** A fixed fee is billed in advance: its full quantity (1) counts from the first day. */
+function cumulativeQuantity(price: PriceDef, usage: Usage): Decimal {
+  return price.metric === null ? ONE : sum(usage.get(price.metric.key)?.values() ?? []);
 }
 
-/** A fixed fee is billed in advance: its full quantity (1) counts from the first day. */
-export function cumulativeQuantity(price: PriceDef, usage: ReadonlyMap<number, Decimal>): Decimal {
-  return price.metric === null ? ONE : (usage.get(price.metric.key) ?? ZERO);
+/** Unit prices are linear, so each part of the usage is priced at the amount in force when it was used. */
+function priceSubtotal(price: PriceDef, quantity: Decimal, usage: Usage, unitAmountAt: UnitAmountAt): Decimal {
+  if (price.model.kind !== 'unit') return wholeQuantitySubtotal(price.model, quantity);
+  const parts = [...(usage.get(price.metric!.key) ?? [])];
+  return sum(parts.map(([since, part]) => multiply(part, parseDecimal(unitAmountAt(price, since)))));
 }
 
 function atLeast(amount: Decimal, minimum: string | null): Decimal {
@@ -60,6 +76,12 @@ export interface PriceAmount {
   readonly total: Decimal; // includes the price-level minimum
 }
 
+function priceAmount(price: PriceDef, usage: Usage, unitAmountAt: UnitAmountAt): PriceAmount {
+  const quantity = cumulativeQuantity(price, usage);
+  const subtotal = priceSubtotal(price, quantity, usage, unitAmountAt);
+  return { price, quantity, subtotal, total: atLeast(subtotal, price.minimum) };
+}
+
 export interface Amounts {
   readonly prices: readonly PriceAmount[];
   readonly subtotal: Decimal; // Σ price subtotals
@@ -67,16 +89,12 @@ export interface Amounts {
 }
 
 /**
- * Cumulative amounts of one stretch on `plan` given each metric's cumulative usage (by Metric.key):
+ * Cumulative amounts of one stretch on `plan` given each metric's cumulative usage:
  * total = max(Σ price totals − discount, plan minimum), the discount being a percentage of the
  * totals of the prices it applies to. Neither is carried by any single price, as in Orb.
  */
-export function planAmounts(plan: PlanDef, usage: ReadonlyMap<number, Decimal>): Amounts {
-  const prices = plan.prices.map((price) => {
-    const quantity = cumulativeQuantity(price, usage);
-    const subtotal = priceSubtotal(price.model, quantity);
-    return { price, quantity, subtotal, total: atLeast(subtotal, price.minimum) };
-  });
+export function planAmounts(plan: PlanDef, usage: Usage, unitAmountAt: UnitAmountAt): Amounts {
+  const prices = plan.prices.map((price) => priceAmount(price, usage, unitAmountAt));
   const { discount } = plan;
   const discounted = discount
     ? multiply(sum(prices.filter((p) => discount.priceIds.includes(p.price.id)).map((p) => p.total)), parseDecimal(discount.percentage))
@@ -88,7 +106,13 @@ export function planAmounts(plan: PlanDef, usage: ReadonlyMap<number, Decimal>):
   };
 }
 
-/** Stretches of one billing period on successive plans add up. */
+/** A price billed on its own, without usage (a one-off fixed charge): outside any plan's discount and minimum. */
+export function chargeAmounts(charge: PriceDef, unitAmountAt: UnitAmountAt): Amounts {
+  const amount = priceAmount(charge, new Map(), unitAmountAt);
+  return { prices: [amount], subtotal: amount.subtotal, total: amount.total };
+}
+
+/** Stretches of one billing period on successive plans, and charges outside them, add up. */
 export function combineAmounts(parts: readonly Amounts[]): Amounts {
   return {
     prices: parts.flatMap((p) => p.prices),

@@ -42,6 +42,9 @@ function modelConfig(price: PriceDef): Json {
           tiers: model.tiers.map((t) => ({ first_unit: t.firstUnit, last_unit: t.lastUnit, unit_amount: t.unitAmount })),
         },
       };
+    // Orb names each model's configuration after it.
+    case 'unknown':
+      return { model_type: model.modelType, [`${model.modelType}_config`]: model.config };
   }
 }
 
@@ -60,7 +63,7 @@ export function priceJson(price: PriceDef): Json {
       replaces_price_id: null,
       price_type: fixed ? 'fixed_price' : 'usage_price',
       created_at: iso(price.createdAt),
-      cadence: 'monthly',
+      cadence: price.cadence,
       billing_mode: fixed ? 'in_advance' : 'in_arrear',
       billing_cycle_configuration: MONTHLY,
       invoicing_cycle_configuration: null,

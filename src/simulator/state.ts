@@ -1,12 +1,17 @@
-/** Everything a request can read or change: the generated account and the ledger of ingested events and backfills. */
+/**
+ * Everything a request can read or change: the generated account, the ledger of ingested events and
+ * backfills, and retroactive price changes (history.ts).
+ */
 import type { Account } from './account.js';
+import { PriceChanges } from './history.js';
 import { EventLedger, type ReflectionDelay } from './ledger.js';
 
 export interface SimulatorState {
   readonly account: Account;
   readonly ledger: EventLedger;
+  readonly priceChanges: PriceChanges;
 }
 
 export function createState(account: Account, reflection: ReflectionDelay): SimulatorState {
-  return { account, ledger: new EventLedger(account, reflection) };
+  return { account, ledger: new EventLedger(account, reflection), priceChanges: new PriceChanges() };
 }

@@ -8,7 +8,9 @@ import { add, type Decimal } from '../util/decimal.js';
 import type { SubscriptionRecord } from './account.js';
 import { periodContaining } from './periods.js';
 import type { Metric } from './plans.js';
+import type { SimulatorState } from './state.js';
 import { addDays, localDate, startOfLocalDay } from './time-zone.js';
+import { groupedQuantity, metricQuantity } from './usage.js';
 
 /** Every metric some plan of the subscription bills, in catalogue order. */
 export function subscriptionMetrics(subscription: SubscriptionRecord): Metric[] {
@@ -54,6 +56,16 @@ export type ViewMode = (typeof VIEW_MODES)[number];
 
 /** Quantities over [from, to) (ms) per series: a metric id, or one value of a group_by property. */
 export type Measure = (from: number, to: number) => Map<string, Decimal>;
+
+/** The subscription's usage of each of `metrics`, by metric id, visible at `now` (ms). */
+export function metricsMeasure(state: SimulatorState, subscription: SubscriptionRecord, metrics: readonly Metric[], now: number): Measure {
+  return (from, to) => new Map(metrics.map((m) => [m.id, metricQuantity(state, subscription.customer, m, from, to, now)]));
+}
+
+/** The subscription's usage of `metric` by value of the event property `property` (events without it left out). */
+export function groupMeasure(state: SimulatorState, subscription: SubscriptionRecord, metric: Metric, property: string, now: number): Measure {
+  return (from, to) => groupedQuantity(state, subscription.customer, metric, property, from, to, now);
+}
 
 export interface WindowQuantities {
   readonly window: UsageWindow;

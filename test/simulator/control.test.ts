@@ -81,6 +81,20 @@ describe('faults', () => {
     expect((await get(`/v1/subscriptions/${id}`)).status).toBe(200);
   });
 
+  it("offers the html and repeat-page kinds, but not mutate, whose function JSON cannot carry", async () => {
+    const { url, get } = await start();
+    expect((await control(url, 'POST', '/faults', { kind: 'html', path: '/plans' })).status).toBe(204);
+    const html = await fetch(`${url}/v1/plans`, { headers: { authorization: 'Bearer t' } });
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await control(url, 'POST', '/faults', { kind: 'repeat-page', path: '/subscriptions', times: 2 })).status).toBe(204);
+    const first = await get('/v1/subscriptions?limit=3');
+    const again = await get(`/v1/subscriptions?limit=3&cursor=${first.body.pagination_metadata.next_cursor}`);
+    expect(again.body.data).toEqual(first.body.data);
+    expect(again.body.pagination_metadata.next_cursor).not.toBe(first.body.pagination_metadata.next_cursor);
+    const mutate = await control(url, 'POST', '/faults', { kind: 'mutate', path: '/plans' });
+    expect(mutate).toEqual({ status: 400, body: { error: expect.stringContaining('sim.faults.inject()') } });
+  });
+
   it('rejects bad rules and configurations with a 400', async () => {
     const { sim, url } = await start();
     const rules: unknown[] = [
@@ -137,6 +151,21 @@ describe('truth', () => {
     expect((await control(url, 'GET', '/truth/subscriptions')).body).toEqual({ data: sim.truth.subscriptions() });
     expect((await control(url, 'GET', '/truth/daily-costs')).body).toEqual({ data: sim.truth.dailyCosts() });
     expect((await control(url, 'GET', '/truth/daily-subscription-costs')).body).toEqual({ data: sim.truth.dailySubscriptionCosts() });
+    expect((await control(url, 'GET', '/truth/customers')).body).toEqual({ data: sim.truth.customers() });
+    expect((await control(url, 'GET', '/truth/plans')).body).toEqual({ data: sim.truth.plans() });
+    expect((await control(url, 'GET', '/truth/prices')).body).toEqual({ data: sim.truth.prices() });
+    expect((await control(url, 'GET', '/truth/schedules')).body).toEqual({ data: sim.truth.schedules() });
+    expect((await control(url, 'GET', '/truth/daily-usage')).body).toEqual({ data: sim.truth.dailyUsage() });
+  });
+
+  it('serves grouped daily usage for the group_by property, which it requires and only it takes', async () => {
+    const { sim, url } = await start();
+    const id = sim.truth.subscriptions().find((s) => s.status === 'active')!.id;
+    const rows = (await control(url, 'GET', `/truth/daily-usage-by-group?group_by=region&subscription_id=${id}&from=2025-03-10`)).body.data;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toEqual(sim.truth.dailyUsageByGroup('region').filter((r) => r.subscription_id === id && r.day >= '2025-03-10'));
+    expect(await control(url, 'GET', '/truth/daily-usage-by-group')).toEqual({ status: 400, body: { error: 'group_by is required for daily-usage-by-group' } });
+    expect((await control(url, 'GET', '/truth/daily-usage?group_by=region')).status).toBe(400);
   });
 
   it('filters by subscription_id (repeatable) and by day, from inclusive to exclusive', async () => {

@@ -123,9 +123,9 @@ describe('billing periods and views', () => {
     expect(checked).toBeGreaterThan(10);
   });
 
-  it('amounts follow the published prices: unit, tiered and package on the period quantity, fixed fee in advance, minimums, discount', async () => {
+  it('amounts follow the published prices: unit, tiered and package on the period quantity, fixed fee in advance, minimums, discount, one-off charges beside the plan', async () => {
     const r = await start();
-    const seen = { priceMinimumBinds: false, planMinimumBinds: false, tinyAmount: false, upperTier: false, packageRoundsUp: false, discount: false };
+    const seen = { priceMinimumBinds: false, planMinimumBinds: false, tinyAmount: false, upperTier: false, packageRoundsUp: false, discount: false, oneOffCharge: false };
     for (const s of r.sim.truth.subscriptions()) {
       const sub = await subscription(r, s.id);
       const plan = sub.plan;
@@ -133,7 +133,12 @@ describe('billing periods and views', () => {
       if (s.status === 'upcoming' || sub.price_intervals.length !== plan.prices.length) continue;
       const discount = plan.adjustments.find((a: any) => a.adjustment_type === 'percentage_discount');
       for (const w of await costs(r, s.id, { timeframe_start: s.start_date })) {
-        expect(w.per_price_costs.map((p: any) => p.price_id)).toEqual(plan.prices.map((p: any) => p.id));
+        // A one-off charge is no price of the plan: it is billed beside it, outside its discount and minimum.
+        const planPrices = w.per_price_costs.filter((p: any) => plan.prices.some((x: any) => x.id === p.price_id));
+        const charges = w.per_price_costs.filter((p: any) => !planPrices.includes(p));
+        expect(planPrices.map((p: any) => p.price_id)).toEqual(plan.prices.map((p: any) => p.id));
+        for (const charge of charges) expect(charge.price).toMatchObject({ cadence: 'one_time', price_type: 'fixed_price' });
+        if (charges.length > 0) seen.oneOffCharge = true;
         for (const p of w.per_price_costs) {
           const price = p.price;
           let expected: Decimal;
@@ -156,18 +161,18 @@ describe('billing periods and views', () => {
           if (compare(d(p.total), d(p.subtotal)) > 0) seen.priceMinimumBinds = true;
           if ((p.subtotal.split('.')[1] ?? '').length > 10) seen.tinyAmount = true;
         }
-        let priceTotals = sum(w.per_price_costs.map((p: any) => d(p.total)));
+        let priceTotals = sum(planPrices.map((p: any) => d(p.total)));
         if (discount) {
-          const discounted = sum(w.per_price_costs.filter((p: any) => discount.applies_to_price_ids.includes(p.price_id)).map((p: any) => d(p.total)));
+          const discounted = sum(planPrices.filter((p: any) => discount.applies_to_price_ids.includes(p.price_id)).map((p: any) => d(p.total)));
           priceTotals = subtract(priceTotals, multiply(discounted, parseDecimal(String(discount.percentage_discount))));
           if (compare(discounted, ZERO) > 0) seen.discount = true;
         }
         expect(w.subtotal).toBe(formatDecimal(sum(w.per_price_costs.map((p: any) => d(p.subtotal)))));
-        expect(w.total).toBe(formatDecimal(max(priceTotals, d(plan.minimum_amount))));
+        expect(w.total).toBe(formatDecimal(add(max(priceTotals, d(plan.minimum_amount)), sum(charges.map((p: any) => d(p.total))))));
         if (compare(d(w.total), priceTotals) > 0) seen.planMinimumBinds = true;
       }
     }
-    expect(seen).toEqual({ priceMinimumBinds: true, planMinimumBinds: true, tinyAmount: true, upperTier: true, packageRoundsUp: true, discount: true });
+    expect(seen).toEqual({ priceMinimumBinds: true, planMinimumBinds: true, tinyAmount: true, upperTier: true, packageRoundsUp: true, discount: true, oneOffCharge: true });
   });
 
   it('periodic total is zero while a minimum is unmet, and the minimum lands on the first day of the period', async () => {

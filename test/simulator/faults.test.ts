@@ -1,6 +1,6 @@
 /** Fault injection: per-test rules and the seeded rate-based configuration, over real HTTP. */
 import Orb from 'orb-billing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { endpointClass, responseDelayMs, type SimulatorOptions } from '../../src/simulator/index.js';
 import { start } from './helpers.js';
 
@@ -80,6 +80,10 @@ describe('injected status faults', () => {
       { status: 500, times: 1.5 },
       { status: 500, retryAfterSeconds: 3 },
       { status: 429, retryAfterSeconds: -1 },
+      { kind: 'mutate' },
+      { kind: 'mutate', mutate: '{}' },
+      { kind: 'html', mutate: () => null },
+      { status: 500, mutate: () => null },
     ];
     for (const rule of bad) expect(() => sim.faults.inject(rule as never), JSON.stringify(rule)).toThrow(/faults\.inject/);
   });
@@ -150,6 +154,122 @@ describe('injected transport faults', () => {
     const id = sim.truth.subscriptions()[0]!.id;
     const normal = await get(`/v1/subscriptions/${id}`);
     sim.faults.inject({ kind: 'stuck-cursor' });
+    expect(await get(`/v1/subscriptions/${id}`)).toMatchObject({ status: 200, body: normal.body });
+  });
+});
+
+describe('injected body faults', () => {
+  it('mutate: the body the route served, passed through the function, with status 200 and the log saying mutate', async () => {
+    const { sim, get } = await start();
+    const normal = await get('/v1/subscriptions?limit=2');
+    sim.faults.inject({
+      kind: 'mutate',
+      path: '/subscriptions',
+      mutate: (body: any) => ({ ...body, data: body.data.map((s: any) => ({ ...s, billing_cycle_day: String(s.billing_cycle_day) })) }),
+    });
+    const mutated = await get('/v1/subscriptions?limit=2');
+    expect(mutated.status).toBe(200);
+    expect(mutated.body.data.map((s: any) => s.billing_cycle_day)).toEqual(normal.body.data.map((s: any) => String(s.billing_cycle_day)));
+    expect(mutated.body.pagination_metadata).toEqual(normal.body.pagination_metadata);
+    expect(await get('/v1/subscriptions?limit=2')).toMatchObject({ status: 200, body: normal.body });
+    expect(sim.requests.log().map(({ status, fault }) => ({ status, fault }))).toEqual([{ status: 200 }, { status: 200, fault: 'mutate' }, { status: 200 }]);
+  });
+
+  it('mutate: a string result is sent verbatim as JSON, so numbers JSON.stringify never writes get through', async () => {
+    const { sim, url } = await start();
+    const id = sim.truth.subscriptions()[0]!.id;
+    const verbatim = '{"data":[{"subtotal":1e5,"total":"1e5"}]}';
+    sim.faults.inject({ kind: 'mutate', path: /\/costs$/, mutate: () => verbatim });
+    const response = await fetch(`${url}/v1/subscriptions/${id}/costs`, { headers: AUTH });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.text()).toBe(verbatim);
+  });
+
+  it('mutate: a body edited in place is sent edited, and the edit never reaches later responses', async () => {
+    const { sim, get } = await start();
+    const normal = await get('/v1/plans');
+    sim.faults.inject({
+      kind: 'mutate',
+      path: '/plans',
+      mutate: (body: any) => {
+        body.data[0].prices[0].created_at = '';
+        delete body.data[0].currency;
+      },
+    });
+    const edited = (await get('/v1/plans')).body;
+    expect(edited.data[0].prices[0].created_at).toBe('');
+    expect(edited.data[0]).not.toHaveProperty('currency');
+    // Plans and prices are cached between requests: the function gets a copy.
+    expect((await get('/v1/plans')).body).toEqual(normal.body);
+  });
+
+  it("mutate: an Orb error from the route is sent as it is, and a mutation that throws is a 500 that says so", async () => {
+    const { sim, get } = await start();
+    const mutate = vi.fn((body: unknown) => body);
+    sim.faults.inject({ kind: 'mutate', mutate });
+    expect((await get('/v1/subscriptions/sub_missing')).status).toBe(404);
+    expect(mutate).not.toHaveBeenCalled();
+
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    sim.faults.inject({
+      kind: 'mutate',
+      mutate: () => {
+        throw new Error('bug in the test');
+      },
+    });
+    expect((await get('/v1/subscriptions')).status).toBe(500);
+    expect(logged).toHaveBeenCalledWith('simulator: a mutate fault threw', expect.any(Error));
+    logged.mockRestore();
+  });
+
+  it("html: 200 with a proxy's HTML error page, and the route never runs", async () => {
+    const { sim, url } = await start();
+    sim.faults.inject({ kind: 'html', path: '/events/backfills' });
+    const response = await fetch(`${url}/v1/events/backfills`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ timeframe_start: '2025-03-01T00:00:00Z', timeframe_end: '2025-03-02T00:00:00Z' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await response.text();
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<title>502 Bad Gateway</title>');
+    // No backfill was created behind the proxy.
+    expect((await (await fetch(`${url}/v1/events/backfills`, { headers: AUTH })).json()).data).toEqual([]);
+    expect(sim.requests.log()[0]).toMatchObject({ method: 'POST', status: 200, fault: 'html' });
+  });
+
+  it('repeat-page: the first page again and again, each time under a new cursor that claims more', async () => {
+    const { sim, get } = await start();
+    const first = await get('/v1/subscriptions?limit=5');
+    const second = await get(`/v1/subscriptions?limit=5&cursor=${first.body.pagination_metadata.next_cursor}`);
+    sim.faults.inject({ kind: 'repeat-page', path: '/subscriptions', times: Infinity });
+    const cursors = new Set<string>([first.body.pagination_metadata.next_cursor, second.body.pagination_metadata.next_cursor]);
+    let cursor: string | null = null;
+    for (let page = 0; page < 6; page++) {
+      const repeated = await get(`/v1/subscriptions?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(repeated.status).toBe(200);
+      expect(repeated.body.data).toEqual(first.body.data);
+      expect(repeated.body.pagination_metadata.has_more).toBe(true);
+      cursor = repeated.body.pagination_metadata.next_cursor as string;
+      expect(cursors.has(cursor)).toBe(false);
+      cursors.add(cursor);
+    }
+    // A real cursor gets the first page too.
+    expect((await get(`/v1/subscriptions?limit=5&cursor=${first.body.pagination_metadata.next_cursor}`)).body.data).toEqual(first.body.data);
+    expect(sim.requests.log().slice(2).every((r) => r.fault === 'repeat-page')).toBe(true);
+    // Once the rule is spent, a repeat cursor is one the simulator never issued.
+    sim.faults.clear();
+    expect(await get(`/v1/subscriptions?limit=5&cursor=${cursor}`)).toMatchObject({ status: 400, body: { status: 400 } });
+  });
+
+  it('repeat-page leaves a body without pagination alone', async () => {
+    const { sim, get } = await start();
+    const id = sim.truth.subscriptions()[0]!.id;
+    const normal = await get(`/v1/subscriptions/${id}`);
+    sim.faults.inject({ kind: 'repeat-page' });
     expect(await get(`/v1/subscriptions/${id}`)).toMatchObject({ status: 200, body: normal.body });
   });
 });

@@ -1,7 +1,7 @@
 /** Authentication, not-found handling and the request log. */
 import Orb from 'orb-billing';
 import { describe, expect, it } from 'vitest';
-import { start } from './helpers.js';
+import { NOW, start } from './helpers.js';
 
 const ERRORS = 'https://docs.withorb.com/reference/error-responses';
 
@@ -77,5 +77,36 @@ describe('request log', () => {
       'GET /invoices': 1, // no such route: the path is kept as sent
       'POST /events/backfills/{id}/close': 1,
     });
+  });
+});
+
+describe('Date header', () => {
+  it("every response, Orb's or the control API's, failed or not, carries the simulator clock's time, not the machine's", async () => {
+    const { sim, url, get } = await start({ now: '2031-07-04T08:09:10Z' });
+    const dateOf = async (path: string, init: RequestInit = {}) => (await fetch(`${url}${path}`, init)).headers.get('date');
+    const auth = { headers: { authorization: 'Bearer t' } };
+    expect((await get('/v1/subscriptions')).headers.get('date')).toBe('Fri, 04 Jul 2031 08:09:10 GMT');
+
+    sim.clock.advance({ hours: 1, ms: 500 }); // IMF-fixdate has whole seconds
+    const later = 'Fri, 04 Jul 2031 09:09:10 GMT';
+    expect(await dateOf('/v1/subscriptions')).toBe(later); // 401
+    expect(await dateOf('/v1/invoices', auth)).toBe(later); // 404
+    sim.faults.inject({ status: 503 });
+    expect(await dateOf('/v1/subscriptions', auth)).toBe(later);
+    sim.faults.inject({ kind: 'html' });
+    expect(await dateOf('/v1/subscriptions', auth)).toBe(later);
+    expect(await dateOf('/_simulator/clock')).toBe(later);
+    expect(await dateOf('/_simulator/requests', { method: 'DELETE' })).toBe(later); // 204, no body
+    // A control call that moves the clock answers with the new time.
+    const moved = await fetch(`${url}/_simulator/clock`, { method: 'POST', body: JSON.stringify({ now: '2031-12-25T23:59:59Z' }) });
+    expect(moved.headers.get('date')).toBe('Thu, 25 Dec 2031 23:59:59 GMT');
+  });
+
+  it('reports the instant the request arrived, which the body was computed at, even when the answer is delayed', async () => {
+    const { sim, url } = await start({ faults: { latencyMs: 200 } });
+    const pending = fetch(`${url}/v1/subscriptions`, { headers: { authorization: 'Bearer t' } });
+    while (sim.requests.count() < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    sim.clock.advance({ days: 1 });
+    expect((await pending).headers.get('date')).toBe(new Date(NOW).toUTCString());
   });
 });

@@ -58,6 +58,26 @@ describe('responses match the Orb OpenAPI schemas', () => {
     expect(validatorFor('Prices')(page)).toEqual([]);
   });
 
+  it("with unknownPriceModel the stepped_flux add-on is the one price Orb's Price schema does not know", async () => {
+    const { get } = await start({ ...SHAPE, unknownPriceModel: true });
+    const page = await ok(get('/v1/prices'));
+    const known = page.data.filter((p: any) => p.model_type !== 'stepped_flux');
+    expect(known).toHaveLength(page.data.length - 1);
+    expect(validatorFor('Prices')({ ...page, data: known })).toEqual([]);
+    expect(validatorFor('Prices')(page)).not.toEqual([]);
+  });
+
+  it("costs carrying a one-off charge are valid SubscriptionCosts, the charge a valid one_time Price", async () => {
+    const { sim, get } = await start(SHAPE);
+    const charged = accountOf(SHAPE).subscriptions.filter((s) => s.oneOffCharge !== null && s.start.getTime() < sim.clock.now().getTime());
+    expect(charged.length).toBeGreaterThan(2);
+    for (const s of charged) {
+      const costs = await ok(get(`/v1/subscriptions/${s.id}/costs?timeframe_start=${s.start.toISOString()}&view_mode=periodic`));
+      expect(costs.data[0].per_price_costs.some((p: any) => p.price_id === s.oneOffCharge!.id && p.price.cadence === 'one_time')).toBe(true);
+      expect(validatorFor('SubscriptionCosts')(costs)).toEqual([]);
+    }
+  });
+
   it('schedules are valid SubscriptionScheduleItems and a subscription with two phases a valid Subscription', async () => {
     const { sim, get } = await start(SHAPE);
     const validateSchedule = validatorFor('SubscriptionScheduleItems');

@@ -106,6 +106,18 @@ describe('GET /subscriptions/{id}/schedule', () => {
     expect(checked).toBeGreaterThan(1000);
   });
 
+  it('truth.schedules() is every existing subscription\'s schedule as the endpoint serves it, scheduled changes included', async () => {
+    const r = await start(SHAPE);
+    const served = [];
+    for (const s of r.sim.truth.subscriptions()) {
+      for (const item of await schedule(r, s.id)) {
+        served.push({ subscription_id: s.id, plan_id: item.plan.id, start_date: item.start_date, end_date: item.end_date });
+      }
+    }
+    expect(r.sim.truth.schedules()).toEqual(served);
+    expect(served.some((item) => Date.parse(item.start_date) > r.sim.clock.now().getTime())).toBe(true);
+  });
+
   it('pages through the items exactly once, earliest first, for every limit from 1 to n + 1, and filters by start_date', async () => {
     const r = await start(SHAPE);
     const record = subscriptionsOf(SHAPE, r.sim.clock.now()).upgraded[0]!;

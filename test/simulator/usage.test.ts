@@ -5,10 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { add, compare, parseDecimal, sum, ZERO, type Decimal } from '../../src/util/decimal.js';
 import { NOW, start, type Running } from './helpers.js';
+import { accountOf, type Shape } from './listing.js';
 
 const ERRORS = 'https://docs.withorb.com/reference/error-responses';
 const REGIONS = ['ap-south-1', 'eu-west-1', 'us-east-1'];
 const DAY_MS = 86_400_000;
+const DEFAULT_SHAPE: Shape = { seed: 1, customers: 12, subscriptions: 30, days: 120 }; // what start() serves
 
 /** The local calendar date of an instant, computed independently of the simulator's helpers. */
 function localDate(instant: string, timeZone: string): string {
@@ -135,6 +137,62 @@ describe('daily usage', () => {
           expect(same(sum(groups.map((g: any) => q(g.usage[k].quantity))), q(w.quantity))).toBe(true);
         });
       }
+    }
+  });
+
+  it('dailyUsageByGroup() equals every grouped daily series the endpoint serves, less the zeros of values without events that day', async () => {
+    const r = await start();
+    const truth = r.sim.truth.dailyUsageByGroup('region');
+    const served: unknown[] = [];
+    let zeros = 0;
+    for (const s of started(r)) {
+      for (const metric of await usage(r, s.id, history(s))) {
+        const metricId = metric.billable_metric.id;
+        const groups = await usage(r, s.id, { ...history(s), billable_metric_id: metricId, group_by: 'region' });
+        for (const group of groups) {
+          for (const w of group.usage) {
+            if (w.quantity === 0) zeros++;
+            else {
+              const day = localDate(w.timeframe_start, s.timezone);
+              served.push({ day, subscription_id: s.id, billable_metric_id: metricId, group_key: 'region', group_value: group.metric_group.property_value, quantity: String(w.quantity) });
+            }
+          }
+        }
+      }
+    }
+    const order = (rows: any[]) => rows.map((row) => JSON.stringify(row)).sort();
+    expect(order(truth)).toEqual(order(served));
+    expect(truth.length).toBeGreaterThan(1000);
+    expect(zeros).toBeGreaterThan(0); // the zeros left out are real
+    // Per day and metric the groups add up to the ungrouped truth (every generated event has a region).
+    const totals = new Map<string, Decimal>();
+    for (const row of truth) {
+      const key = `${row.day} ${row.subscription_id} ${row.billable_metric_id}`;
+      totals.set(key, add(totals.get(key) ?? ZERO, parseDecimal(row.quantity)));
+    }
+    for (const row of r.sim.truth.dailyUsage()) {
+      expect(same(totals.get(`${row.day} ${row.subscription_id} ${row.billable_metric_id}`) ?? ZERO, parseDecimal(row.quantity))).toBe(true);
+    }
+  });
+
+  it('dailyUsageByGroup() groups by any property, counts ingested events, and has no rows for a property no event carries', async () => {
+    const r = await start();
+    expect(r.sim.truth.dailyUsageByGroup('tier')).toEqual([]);
+    const s = started(r).find((x) => x.status === 'active')!;
+    const [{ billable_metric: billed }] = await usage(r, s.id);
+    const metric = accountOf(DEFAULT_SHAPE).catalogue.metrics.find((m) => m.id === billed.id)!;
+    const at = new Date(Date.parse(NOW) - 3_600_000).toISOString();
+    const event = { idempotency_key: 'tiered-1', customer_id: s.customer_id, event_name: metric.eventName, timestamp: at, properties: { [metric.property]: 7, tier: 'gold' } };
+    expect((await r.post('/v1/ingest', { events: [event] })).status).toBe(200);
+
+    const truth = r.sim.truth.dailyUsageByGroup('tier');
+    expect(truth).toContainEqual({ day: localDate(at, s.timezone), subscription_id: s.id, billable_metric_id: metric.id, group_key: 'tier', group_value: 'gold', quantity: '7' });
+    // Every subscription of the customer that bills the metric counts it, as the endpoint does.
+    for (const row of truth) {
+      const subscription = started(r).find((x) => x.id === row.subscription_id)!;
+      const [group] = await usage(r, row.subscription_id, { ...history(subscription), billable_metric_id: row.billable_metric_id, group_by: 'tier' });
+      const served = group.usage.filter((w: any) => w.quantity !== 0);
+      expect(served.map((w: any) => [localDate(w.timeframe_start, subscription.timezone), String(w.quantity)])).toEqual([[row.day, row.quantity]]);
     }
   });
 

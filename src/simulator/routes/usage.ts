@@ -10,15 +10,15 @@ import type { Metric } from '../plans.js';
 import { iso } from '../shapes.js';
 import {
   dayWindows,
+  groupMeasure,
+  metricsMeasure,
   subscriptionMetrics,
   VIEW_MODES,
   wholeWindow,
   windowQuantities,
-  type Measure,
   type ViewMode,
   type WindowQuantities,
 } from '../subscription-usage.js';
-import { groupedQuantity, metricQuantity } from '../usage.js';
 import { findSubscription, type RouteContext } from './context.js';
 import { defaultStart } from './costs.js';
 import { oneOf, optionalInstant } from './query.js';
@@ -66,21 +66,18 @@ export function fetchSubscriptionUsage(ctx: RouteContext, id: string, query: URL
   const windows = windowsOf(subscription, query, from, to);
   const mode: ViewMode = oneOf(query, 'view_mode', VIEW_MODES, 'periodic');
   const group = grouping(subscription, query);
-  const { customer } = subscription;
   const now = ctx.now.getTime();
 
   if (group === null) {
     const metrics = subscriptionMetrics(subscription);
-    const measure: Measure = (start, end) => new Map(metrics.map((m) => [m.id, metricQuantity(ctx.state, customer, m, start, end, now)]));
-    const quantities = [...windowQuantities(subscription, windows, mode, measure)];
+    const quantities = [...windowQuantities(subscription, windows, mode, metricsMeasure(ctx.state, subscription, metrics, now))];
     return {
       data: metrics.map((m) => ({ billable_metric: { id: m.id, name: m.name }, usage: usageJson(quantities, m.id), view_mode: mode })),
     };
   }
 
   const { metric, property } = group;
-  const measure: Measure = (start, end) => groupedQuantity(ctx.state, customer, metric, property, start, end, now);
-  const quantities = [...windowQuantities(subscription, windows, mode, measure)];
+  const quantities = [...windowQuantities(subscription, windows, mode, groupMeasure(ctx.state, subscription, metric, property, now))];
   // One record per property value seen in any window, each with every window (zero where absent).
   const values = [...new Set(quantities.flatMap((w) => [...w.quantities.keys()]))].sort();
   return {
