@@ -23,6 +23,19 @@ export class RejectedRecordsError extends UserError {
   }
 }
 
+/** SIGINT or SIGTERM stopped the run: committed work is kept, the run is recorded as cancelled. */
+export class CancelledError extends UserError {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`cancelled by ${signal}`);
+    this.name = 'CancelledError';
+  }
+
+  /** The shell's convention: 128 + the signal's number. */
+  get exitCode(): number {
+    return this.signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,10 +1,12 @@
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 
-/** One flag: the single source of how it is parsed and how the help describes it. Never multiple. */
+/** One flag: the single source of how it is parsed and how the help describes it. */
 export interface OptionSpec {
   /** The value's placeholder in the help; a flag without one is a switch. */
   value?: string;
+  /** May be given more than once; its value is then a list. */
+  multiple?: boolean;
   description: string;
   /** The value when the flag is absent (after the fallback, if any); shown in the help. */
   default?: string;
@@ -31,9 +33,11 @@ export interface Command {
 }
 
 export interface CommandArgs {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | string[] | boolean | undefined>;
   log: Logger;
   stdout: NodeJS.WritableStream;
+  /** Aborted with a CancelledError on SIGINT or SIGTERM. */
+  signal: AbortSignal;
 }
 
 /** A flag that must be a whole number, with a clear error otherwise. */

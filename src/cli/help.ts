@@ -14,6 +14,7 @@ export function parseArgsOptions(command: Command): ParseArgsOptions {
   for (const group of command.options) {
     for (const [flag, option] of Object.entries(group.options)) {
       if (option.value === undefined) options[flag] = { type: 'boolean' };
+      else if (option.multiple) options[flag] = { type: 'string', multiple: true };
       else if (option.default === undefined || option.fallback !== undefined) options[flag] = { type: 'string' };
       else options[flag] = { type: 'string', default: option.default };
     }
@@ -32,8 +33,8 @@ export function commandHelp(name: string, command: Command): string {
   return [`orb-sync ${name}: ${command.summary}`, usage, command.about, ...groups].join('\n\n') + '\n';
 }
 
-function flagText(flag: string, { value }: OptionSpec): string {
-  return value === undefined ? `--${flag}` : `--${flag} ${value}`;
+function flagText(flag: string, { value, multiple }: OptionSpec): string {
+  return value === undefined ? `--${flag}` : `--${flag} ${value}${multiple ? '...' : ''}`;
 }
 
 /** A flag's line with its default; after a fallback, on a second line listing in order where else the value comes from. */

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { FaultConfig } from '../simulator/index.js';
+import type { FaultConfig, WebhookTarget } from '../simulator/index.js';
 import { integerFlag, type Command, type CommandArgs } from './command.js';
 
 const RATE_FLAGS = {
@@ -23,6 +23,18 @@ function fractionFlag(values: CommandArgs['values'], name: string): number | und
     throw new UserError(`--${name} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+/** Both the URL and a secret, or neither; the secret may come from the environment, as the receiver's does. */
+function webhookTarget(values: CommandArgs['values']): WebhookTarget | undefined {
+  const url = values['webhook-url'] as string | undefined;
+  const secret = (values['webhook-secret'] as string | undefined) ?? (process.env.ORB_WEBHOOK_SECRET?.trim() || undefined);
+  if (url === undefined) {
+    if (values['webhook-secret'] !== undefined) throw new UserError('--webhook-secret needs --webhook-url');
+    return undefined;
+  }
+  if (secret === undefined) throw new UserError('--webhook-url needs a secret: --webhook-secret or ORB_WEBHOOK_SECRET');
+  return { url, secret };
 }
 
 function faultConfig(values: CommandArgs['values']): FaultConfig {
@@ -80,11 +92,23 @@ request order replay the same faults; the four rates must add up to at most 1):`
         'backfill-reflect-ms': { value: 'N', default: '0', description: 'N ms of simulator time have passed' },
       },
     },
+    {
+      heading: `Webhooks (Orb's, signed, stamped with the simulator clock: a receiver that checks Orb's 5-minute
+tolerance needs the clock within 5 minutes of its own):`,
+      options: {
+        'webhook-url': {
+          value: 'URL',
+          description: 'POST backfill.reflected, backfill.reverted and subscription.started, .plan_changed and .ended events there',
+        },
+        'webhook-secret': { value: 'SECRET', description: 'the secret they are signed with', fallback: 'env ORB_WEBHOOK_SECRET' },
+      },
+    },
   ],
-  async run({ values, stdout }) {
+  async run({ values, stdout, signal }) {
     const now = values.now as string | undefined;
     if (now !== undefined && Number.isNaN(Date.parse(now))) throw new UserError(`--now must be an ISO instant, got ${JSON.stringify(now)}`);
     const faults = faultConfig(values);
+    const webhooks = webhookTarget(values);
     const { createSimulator } = await import('../simulator/index.js');
     let simulator;
     try {
@@ -100,15 +124,20 @@ request order replay the same faults; the four rates must add up to at most 1):`
           requests: countFlag(values, 'backfill-reflect-requests', 'requests'),
           ms: countFlag(values, 'backfill-reflect-ms', 'milliseconds'),
         },
+        webhooks,
       });
     } catch (error) {
       throw new UserError((error as Error).message);
     }
-    const url = await simulator.listen(integerFlag(values, 'port'), values.host as string);
+    const port = integerFlag(values, 'port');
+    const host = values.host as string;
+    const url = await simulator.listen(port, host).catch((error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EADDRNOTAVAIL' ? 'no such address here' : error.message;
+      throw new UserError(`cannot listen on ${host}:${port}: ${reason}`);
+    });
     stdout.write(`Orb simulator listening on ${url} (also ${url}/v1); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await simulator.close();
   },

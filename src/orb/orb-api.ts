@@ -2,6 +2,7 @@ import Orb, { APIConnectionError, APIConnectionTimeoutError, APIError, Authentic
 import pRetry, { AbortError } from 'p-retry';
 import { UserError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { canonicalJson } from '../util/hash.js';
 import { RateLimiter, type RateLimiterSummary } from './rate-limiter.js';
 
 /** Orb rate-limits its analytics endpoints (costs, usage) separately from everything else. */
@@ -19,6 +20,8 @@ export interface OrbApiOptions {
   minRetryDelayMs?: number;
   /** Longest Retry-After orb-sync will wait; beyond it the call fails rather than hang the run. */
   maxRetryAfterMs?: number;
+  /** Stops every call in flight or waiting (SIGINT/SIGTERM); calls then reject with its reason. */
+  signal?: AbortSignal;
   log: Logger;
 }
 
@@ -34,6 +37,14 @@ export class MalformedResponseError extends Error {
   constructor(what: string) {
     super(what);
     this.name = 'MalformedResponseError';
+  }
+}
+
+/** A listing that cannot end: the partition it belongs to fails, the rest of the run goes on. */
+export class PaginationError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaginationError';
   }
 }
 
@@ -71,10 +82,31 @@ export class OrbApi {
   private readonly timeoutMs: number;
   /** Orb's clock, from the Date header of the key check (see checkKey); windows end relative to it. */
   private orbClock?: { orb: number; local: number };
+  /** The Date of Orb's latest response: Orb's clock as it last said it, to the second. */
+  lastOrbDate?: Date;
+  /** Every HTTP request sent, per endpoint ("GET /subscriptions/{id}/costs"), retries included. */
+  readonly requests = new Map<string, number>();
+  retries = 0;
+  rateLimited = 0;
 
   constructor(private readonly options: OrbApiOptions) {
     this.timeoutMs = options.requestTimeoutMs ?? 60_000;
-    this.client = new Orb({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0, timeout: this.timeoutMs, logLevel: 'off' });
+    const countingFetch: typeof fetch = async (input, init) => {
+      const endpoint = endpointOf(init?.method ?? 'GET', String(input instanceof Request ? input.url : input));
+      this.requests.set(endpoint, (this.requests.get(endpoint) ?? 0) + 1);
+      const response = await fetch(input, init);
+      const date = Date.parse(response.headers.get('date') ?? '');
+      if (!Number.isNaN(date)) this.lastOrbDate = new Date(date);
+      return response;
+    };
+    this.client = new Orb({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      maxRetries: 0,
+      timeout: this.timeoutMs,
+      logLevel: 'off',
+      fetch: countingFetch,
+    });
     this.limiters = { analytics: new RateLimiter(options.analyticsRps), default: new RateLimiter(options.rps) };
     this.minRetryDelayMs = options.minRetryDelayMs ?? 500;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
@@ -89,6 +121,11 @@ export class OrbApi {
     const { response } = await this.call('default', 'GET /subscriptions (checking the API key)', (orb) => orb.subscriptions.list({ limit: 1 }), pageEnvelope);
     const orbDate = Date.parse(response?.headers.get('date') ?? '');
     if (!Number.isNaN(orbDate)) this.orbClock = { orb: orbDate, local: (started + Date.now()) / 2 };
+  }
+
+  /** The request rate an endpoint class is held to now (requests/s). */
+  ratePerSecond(endpoint: EndpointClass): number {
+    return this.limiters[endpoint].perSecond;
   }
 
   /** What each rate limiter settled on, for the run summary. */
@@ -109,8 +146,12 @@ export class OrbApi {
     request: (client: Orb) => Promise<T>,
     envelope: EnvelopeCheck = objectEnvelope,
   ): Promise<{ data: T; response?: Response }> {
-    return pRetry(
+    const { signal } = this.options;
+    signal?.throwIfAborted();
+    const started = performance.now();
+    const attempts = pRetry(
       async () => {
+        if (signal?.aborted) throw new AbortError(signal.reason as Error);
         const limiter = this.limiters[endpoint];
         await limiter.acquire();
         try {
@@ -120,7 +161,10 @@ export class OrbApi {
           return result;
         } catch (error) {
           // Orb's limit for this key may be lower than configured (test mode, trial, a shared key).
-          if (error instanceof APIError && error.status === 429) limiter.onRateLimited(retryAfterMs(error));
+          if (error instanceof APIError && error.status === 429) {
+            this.rateLimited += 1;
+            limiter.onRateLimited(retryAfterMs(error));
+          }
           if (isRetryable(error)) throw error;
           throw new AbortError(new UserError(this.describeFailure(error, label), { cause: error }));
         }
@@ -131,7 +175,10 @@ export class OrbApi {
         factor: 2,
         randomize: true,
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          // A cancelled run retries nothing and says nothing more about it.
+          if (signal?.aborted) throw signal.reason;
           if (retriesLeft === 0) throw new UserError(this.describeFailure(error, label, attemptNumber));
+          this.retries += 1;
           const waitMs = retryAfterMs(error);
           if (waitMs !== undefined && waitMs > this.maxRetryAfterMs) {
             throw new UserError(`${label}: Orb asked to retry after ${Math.round(waitMs / 1000)} s, longer than orb-sync waits`);
@@ -143,8 +190,12 @@ export class OrbApi {
           // p-retry then adds its own backoff on top, so a Retry-After is a floor, never shortened.
           if (waitMs) await new Promise((resolve) => setTimeout(resolve, waitMs));
         },
+        signal,
       },
     );
+    const result = await untilAborted(attempts, signal);
+    this.options.log.debug({ label, ms: Math.round(performance.now() - started), status: result.response?.status }, 'Orb request');
+    return result;
   }
 
   /**
@@ -155,21 +206,21 @@ export class OrbApi {
   async *pages<T>(endpoint: EndpointClass, label: string, first: (client: Orb) => Promise<Page<T>>): AsyncGenerator<T[]> {
     let page = (await this.call(endpoint, label, first, pageEnvelope)).data;
     const seenCursors = new Set<string>();
-    const seenIds = new Set<unknown>();
+    const seen = new Set<unknown>();
     for (;;) {
       for (const item of page.data) {
-        const id = (item as { id?: unknown }).id;
-        if (id === undefined) continue;
-        if (seenIds.has(id)) throw new UserError(`${label}: Orb returned ${String(id)} on two pages of one listing; pagination does not advance`);
-        seenIds.add(id);
+        // A record is known by its id; one without (a schedule item, an hour of volume) by its content.
+        const id = (item as { id?: unknown }).id ?? canonicalJson(item);
+        if (seen.has(id)) throw new PaginationError(`${label}: Orb returned ${String(id).slice(0, 80)} on two pages of one listing; pagination does not advance`);
+        seen.add(id);
       }
       yield page.data;
       const { has_more: hasMore, next_cursor: cursor } = page.pagination_metadata;
       if (!cursor) {
-        if (hasMore) throw new UserError(`${label}: Orb said there are more pages but gave no cursor`);
+        if (hasMore) throw new PaginationError(`${label}: Orb said there are more pages but gave no cursor`);
         return;
       }
-      if (seenCursors.has(cursor)) throw new UserError(`${label}: Orb returned cursor ${cursor} twice; pagination does not advance`);
+      if (seenCursors.has(cursor)) throw new PaginationError(`${label}: Orb returned cursor ${cursor} twice; pagination does not advance`);
       seenCursors.add(cursor);
       const current = page;
       page = (await this.call(endpoint, label, () => current.getNextPage(), pageEnvelope)).data;
@@ -187,6 +238,16 @@ export class OrbApi {
     if (error instanceof MalformedResponseError) return `${label}: ${error.message}${tries}`;
     return `${label}: ${errorMessage(error)}${tries}`;
   }
+}
+
+/** The promise, or the signal's reason as soon as it is aborted (the request itself is left to end). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** The SDK's promises carry the HTTP response; a next page carries it on the page itself. */
@@ -229,6 +290,17 @@ function retryAfterMs(error: unknown): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Collections whose next path segment is a record's id. */
+const COLLECTIONS = new Set(['subscriptions', 'customers', 'backfills', 'plans', 'prices', 'invoices', 'items', 'metrics']);
+
+/** "GET /subscriptions/{id}/costs" for any subscription: a request's endpoint, ids replaced. */
+export function endpointOf(method: string, url: string): string {
+  const segments = new URL(url).pathname.split('/').filter(Boolean);
+  if (segments[0] === 'v1') segments.shift();
+  const path = segments.map((segment, i) => (i > 0 && COLLECTIONS.has(segments[i - 1]!) ? '{id}' : segment));
+  return `${method.toUpperCase()} /${path.join('/')}`;
 }
 
 function origin(baseUrl: string): string {
