@@ -2,6 +2,7 @@
 -- plan in force that day.
 -- grain: one row per (day, subscription_id, price_id)
 -- materialized: table
+-- scope: subscription days
 -- depends on: int_subscription_price_cost_days, int_subscription_cost_days, int_subscription_days_plan, dim_subscriptions
 SELECT
   p.day, p.subscription_id, s.customer_id, s.external_customer_id, pl.plan_id,

@@ -3,6 +3,7 @@
 -- in force that day.
 -- grain: one row per (day, subscription_id)
 -- materialized: table
+-- scope: subscription days
 -- depends on: int_subscription_cost_days, int_subscription_days_plan, dim_subscriptions
 SELECT d.day, d.subscription_id, s.customer_id, s.external_customer_id, pl.plan_id, s.currency, d.subtotal, d.total
 FROM int_subscription_cost_days d

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db, Destination } from '../destinations/destination.js';
 import { UserError, errorMessage } from '../errors.js';
 import { STAGING_TABLES } from '../schema/staging.js';
@@ -12,6 +12,8 @@ const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 export interface Model {
   name: string;
   materialized: 'view' | 'table';
+  /** A table rebuilt per (subscription, days) scope (`-- scope: subscription days`), not whole. */
+  scoped: boolean;
   dependsOn: string[];
   select: string;
 }
@@ -30,6 +32,7 @@ export function loadModels(dir = MODELS_DIR): Model[] {
       return {
         name: file.replace(/\.sql$/, ''),
         materialized,
+        scoped: header('scope') === 'subscription days',
         dependsOn: (header('depends on') ?? '').split(',').map((name) => name.trim()).filter(Boolean),
         select: text.replace(/^--.*$/gm, '').trim().replace(/;$/, ''),
       } satisfies Model;
@@ -51,6 +54,7 @@ export function latestVersionModel(table: StagingTable): Model {
   return {
     name: latestViewName(table),
     materialized: 'view',
+    scoped: false,
     dependsOn: parent ? [source] : [],
     select: `SELECT t.* FROM ${table.name} t JOIN ${latest} latest ON ${on}`,
   };
@@ -145,34 +149,6 @@ async function createView(db: Db, view: Model, statement: string): Promise<void>
       conflict.column('model').doUpdateSet((eb) => ({ definition_hash: eb.ref('excluded.definition_hash'), created_at: eb.ref('excluded.created_at') })),
     )
     .execute();
-}
-
-/**
- * Refreshes every table model from the views, in one transaction: readers see the old facts or
- * the new ones, never a mix, and a failure leaves the old facts in place.
- */
-export async function buildModels(destination: Destination, models = loadModels()): Promise<Record<string, number>> {
-  return destination.transaction(async ({ db }) => {
-    for (const statement of destination.modelBuildSetup) await run(db, statement);
-    const rowCounts: Record<string, number> = {};
-    for (const model of models.filter((m) => m.materialized === 'table')) {
-      const columns = await tableColumns(db, destination.schema, model.name);
-      await run(db, `delete from ${model.name}`);
-      const list = columns.join(', ');
-      const result = await run(db, `insert into ${model.name} (${list}) select ${list} from (${model.select}) model`);
-      rowCounts[model.name] = Number(result.numAffectedRows ?? 0);
-    }
-    return rowCounts;
-  });
-}
-
-async function tableColumns(db: Db, schema: string, table: string): Promise<string[]> {
-  const { rows } = await sql<{ column_name: string }>`
-    select column_name from information_schema.columns
-    where table_catalog = current_database() and table_schema = ${schema} and table_name = ${table}
-    order by ordinal_position`.execute(db);
-  if (rows.length === 0) throw new Error(`model ${table} has no table: add its DDL under sql/`);
-  return rows.map((row) => row.column_name);
 }
 
 function run(db: Db, text: string) {

@@ -5,7 +5,7 @@ import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../sch
 import { addDays, dayEndingAt, localDate, startOfLocalDay } from '../util/time-zone.js';
 import { instant, money, quantity } from './fields.js';
 import { priceVersion } from './prices.js';
-import { childRows, version, type PartitionedStream, type StagedVersion, type StreamContext, type Window } from './stream.js';
+import { childRows, rereadOnly, version, type PartitionedStream, type StagedVersion, type StreamContext, type Window } from './stream.js';
 
 interface CostPartition {
   subscription_id: string;
@@ -59,25 +59,34 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, CostDay> 
   kind: 'partitioned',
   name: 'subscription_costs',
   endpoint: 'analytics',
-  partitions: (ctx) =>
-    ctx.destination.db
-      .selectFrom('raw_subscriptions_latest')
-      .select(['subscription_id', 'customer_timezone', 'start_date', 'end_date'])
-      .orderBy('subscription_id')
-      .execute(),
+  restates: true,
+  partitions: async (ctx) =>
+    rereadOnly(
+      await ctx.destination.db
+        .selectFrom('raw_subscriptions_latest')
+        .select(['subscription_id', 'customer_timezone', 'start_date', 'end_date'])
+        .orderBy('subscription_id')
+        .execute(),
+      ctx,
+    ),
   partitionKey: (s) => s.subscription_id,
   window: (s, cursorText, ctx) => {
     const cursor = readCursor(cursorText);
     const start = new Date(s.start_date);
     const end = s.end_date ? new Date(s.end_date) : undefined;
+    // Orb's clock decides which days exist; an hour's margin covers the Date header's rounding.
+    const to = end ?? new Date(ctx.api.now().getTime() + 3_600_000);
+    const reread = ctx.reread?.get(s.subscription_id);
+    if (reread) {
+      const from = reread.dayFrom ? maxDate(start, startOfLocalDay(reread.dayFrom, s.customer_timezone)) : start;
+      return from < to ? { from, to } : null;
+    }
     const wanted = ctx.settings.startDate
       ? maxDate(start, startOfLocalDay(addDays(ctx.settings.startDate, -1), s.customer_timezone))
       : start;
     const extend = !cursor || wanted < new Date(cursor.from);
     if (!extend && end && new Date(cursor.end) >= end) return null;
     const from = extend ? wanted : maxDate(wanted, new Date(cursor.rereadFrom));
-    // Orb's clock decides which days exist; an hour's margin covers the Date header's rounding.
-    const to = end ?? new Date(ctx.api.now().getTime() + 3_600_000);
     return from < to ? { from, to } : null;
   },
   read: {
@@ -122,12 +131,22 @@ export const subscriptionCostsStream: PartitionedStream<CostPartition, CostDay> 
         total: w.total,
         period_first_day: localDate(w.timeframe_start, s.customer_timezone),
         before_start_date: w.beforeStartDate,
+        is_deleted: false,
       },
       childRows(RAW_SUBSCRIPTION_PRICE_COSTS, prices),
     );
     return [day, ...w.prices];
   },
   nextCursor: (accepted, _s, window, cursorText, ctx) => nextCostCursor(accepted, window, readCursor(cursorText), ctx),
+  // Every day from the window's first to the last returned was returned (Orb has no gaps), and a
+  // restatement's re-read also covers its scope to the end: a stored day in there not returned is gone.
+  coverage: (accepted, s, window, ctx) => {
+    const from = localDate(window.from, s.customer_timezone);
+    const afterLast = accepted.length > 0 ? addDays(accepted.at(-1)!.day, 1) : from;
+    const scopeEnd = ctx.reread?.get(s.subscription_id)?.dayTo;
+    const to = scopeEnd && scopeEnd > afterLast ? scopeEnd : afterLast;
+    return from < to ? { table: RAW_SUBSCRIPTION_COST_DAYS, partition: { subscription_id: s.subscription_id }, from, to } : undefined;
+  },
 };
 
 function nextCostCursor(accepted: readonly CostDay[], window: Window, cursor: CostCursor | undefined, ctx: StreamContext): string | undefined {

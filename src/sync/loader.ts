@@ -1,24 +1,47 @@
 import { sql } from 'kysely';
 import type { LoadTransaction } from '../destinations/destination.js';
 import type { SqlValue } from '../destinations/normalize.js';
-import { latestViewName, type LoadRow, type StagingTable } from '../schema/table.js';
-import type { StagedVersion, StreamContext } from '../streams/stream.js';
+import { latestViewName, type LoadRow, type StagingRow, type StagingTable } from '../schema/table.js';
+import type { Coverage, StagedVersion, StreamContext } from '../streams/stream.js';
 import { contentHash } from '../util/hash.js';
+import { count } from './run-summary.js';
 
-/**
- * Appends the versions whose content changed and advances the partition's cursor in ONE
- * transaction, so a crash leaves either both or neither. The loader fills each staging row's
- * run_id, load_id (one per commit: higher is newer), extracted_at and content_hash.
- */
-export async function commitVersions(
+/** One partition's part of a commit: its versions, its new cursor, the days its read covered. */
+export interface CommitItem {
+  readonly partition: string;
+  readonly versions: readonly StagedVersion[];
+  readonly cursor?: string;
+  readonly coverage?: Coverage;
+}
+
+/** commitBatch for one partition. */
+export function commitVersions(
   ctx: StreamContext,
   stream: string,
   partition: string,
   versions: readonly StagedVersion[],
   cursor: string | undefined,
+  coverage?: Coverage,
 ): Promise<number> {
-  if (versions.length === 0 && cursor === undefined) return 0;
-  return ctx.destination.transaction(async (tx) => {
+  return commitBatch(ctx, stream, [{ partition, versions, cursor, coverage }]);
+}
+
+/**
+ * Appends the versions whose content changed and advances each partition's cursor in ONE
+ * transaction, so a crash leaves either both or neither. The loader fills each staging row's
+ * run_id, load_id (one per commit: higher is newer), extracted_at and content_hash. Several
+ * partitions share a commit to spare the engines a commit (and its fsync) per partition.
+ */
+export async function commitBatch(ctx: StreamContext, stream: string, items: readonly CommitItem[]): Promise<number> {
+  if (items.every((item) => item.versions.length === 0 && item.cursor === undefined && item.coverage === undefined)) return 0;
+  const perTable = new Map<string, number>();
+  const loaded = await ctx.destination.transaction(async (tx) => {
+    perTable.clear();
+    const versions: StagedVersion[] = [];
+    for (const item of items) {
+      versions.push(...item.versions);
+      if (item.coverage) versions.push(...(await goneVersions(tx, item.coverage, item.versions)));
+    }
     const changed = await changedVersions(tx, versions);
     let loaded = 0;
     if (changed.length > 0) {
@@ -38,12 +61,37 @@ export async function commitVersions(
       for (const [table, rows] of byTable) {
         await tx.bulkLoad(table, rows);
         loaded += rows.length;
+        perTable.set(table.name, rows.length);
       }
     }
-    if (cursor !== undefined) await saveCursor(tx, ctx.runId, stream, partition, cursor);
+    for (const item of items) if (item.cursor !== undefined) await saveCursor(tx, ctx.runId, stream, item.partition, item.cursor);
     return loaded;
   });
+  // Counted once committed.
+  ctx.tally.rowsLoaded += loaded;
+  for (const [table, rows] of perTable) count(ctx.tally.stagingRows, table, rows);
+  return loaded;
 }
+
+/**
+ * Deleted versions of the stored days the coverage holds that `versions` does not: Orb no longer
+ * returns them (a backfill removed the usage, a cancellation was backdated).
+ */
+async function goneVersions(tx: LoadTransaction, coverage: Coverage, versions: readonly StagedVersion[]): Promise<StagedVersion[]> {
+  const { table } = coverage;
+  const returned = new Set(versions.filter((v) => v.table === table).map((v) => versionKey(table, v.row)));
+  const partition = Object.entries(coverage.partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
+  const { rows: stored } = await sql<Record<string, SqlValue>>`
+    select ${sql.join(table.versionKey.map((column) => sql.ref(column)))} from ${sql.table(latestViewName(table))}
+    where ${sql.join(partition, sql` and `)} and day >= ${coverage.from} and day < ${coverage.to}
+      and not coalesce(is_deleted, false)`.execute(tx.db);
+  const empty = Object.fromEntries(Object.keys(table.columns).filter((c) => !LOADER_COLUMNS.has(c)).map((c) => [c, null]));
+  return stored
+    .filter((row) => !returned.has(versionKey(table, row)))
+    .map((row) => ({ table, row: { ...empty, ...row, is_deleted: true } as StagingRow, children: [] }));
+}
+
+const LOADER_COLUMNS = new Set(['run_id', 'load_id', 'extracted_at', 'content_hash']);
 
 /** A version's identity: its table and the values of the table's version key. */
 function versionKey(table: StagingTable, row: Record<string, unknown>): string {

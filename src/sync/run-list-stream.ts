@@ -5,6 +5,8 @@ import { commitVersions, loadCursors, recordReject } from './loader.js';
 const PARTITION = '*';
 /** sync_state partition holding when a stream's periodic re-read last ran. */
 const REREAD_PARTITION = 'reread';
+/** sync_state partition holding when a list that may stop early was last read to its end. */
+const WHOLE_PARTITION = 'read whole';
 
 /**
  * Reads the list (from the saved cursor, if the stream has one) and its re-read lists, appends
@@ -19,7 +21,11 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
   let rowsLoaded = 0;
   let rejected = 0;
 
+  let pages = 0;
+  ctx.onProgress?.({ stream: stream.name, phase: 'start', done: 0 });
   const take = async (records: R[]): Promise<void> => {
+    pages += 1;
+    ctx.onProgress?.({ stream: stream.name, phase: 'progress', done: pages });
     const versions: StagedVersion[] = [];
     for (const record of records) {
       let recordVersions: StagedVersion[];
@@ -41,7 +47,17 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
   };
 
   const label = `GET ${stream.name}`;
-  for await (const records of ctx.api.pages(stream.endpoint, label, (orb) => stream.list(orb, cursor))) await take(records);
+  const mayStop = stream.olderPagesSettled !== undefined && cursors.has(WHOLE_PARTITION);
+  let stoppedEarly = false;
+  for await (const records of ctx.api.pages(stream.endpoint, label, (orb) => stream.list(orb, cursor))) {
+    const before = { rowsLoaded, rejected };
+    await take(records);
+    const unchanged = rowsLoaded === before.rowsLoaded && rejected === before.rejected;
+    if (mayStop && unchanged && (await stream.olderPagesSettled!(records, ctx))) {
+      stoppedEarly = true;
+      break;
+    }
+  }
   const rereadDue = rereadIsDue(ctx, stream, cursors.get(REREAD_PARTITION));
   if (rereadDue) {
     for (const reread of stream.rereads) {
@@ -54,7 +70,9 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
   if (rejected === 0) {
     if (newestCursor !== undefined && newestCursor !== cursor) await commitVersions(ctx, stream.name, PARTITION, [], newestCursor);
     if (rereadDue && stream.rereadEveryHours) await commitVersions(ctx, stream.name, REREAD_PARTITION, [], ctx.api.now().toISOString());
+    if (stream.olderPagesSettled && !stoppedEarly) await commitVersions(ctx, stream.name, WHOLE_PARTITION, [], ctx.api.now().toISOString());
   }
+  ctx.onProgress?.({ stream: stream.name, phase: 'done', done: pages, total: pages });
   ctx.log.info({ stream: stream.name, records: seen.size, rowsLoaded, rejected }, 'stream done');
   return { stream: stream.name, rowsLoaded, rejected };
 }

@@ -1,10 +1,16 @@
 import { invalidReason } from '../errors.js';
+import { PaginationError } from '../orb/orb-api.js';
 import type { PartitionedStream, StagedVersion, StreamContext, StreamResult, Window } from '../streams/stream.js';
-import { commitVersions, loadCursors, recordReject } from './loader.js';
+import { commitBatch, loadCursors, recordReject, type CommitItem } from './loader.js';
+
+/** A commit takes at most this many partitions, rows, or milliseconds of waiting partitions. */
+const BATCH = { partitions: 50, rows: 20_000, waitMs: 1_000 };
 
 /**
- * One Orb call per partition, `concurrency` in flight; each partition's changed rows and its
- * new cursor commit together. Loads are serialised: one writer, in completion order.
+ * One Orb call per partition, `concurrency` in flight. Each partition's rows and its new cursor
+ * commit in the same transaction; partitions are committed in batches (a commit per partition
+ * costs DuckDB an fsync each), bounded in rows so memory does not grow with the account. Loads
+ * are serialised: one writer, in completion order.
  */
 export async function runPartitionedStream<P, Unit>(ctx: StreamContext, stream: PartitionedStream<P, Unit>): Promise<StreamResult> {
   const cursors = await loadCursors(ctx, stream.name);
@@ -14,6 +20,47 @@ export async function runPartitionedStream<P, Unit>(ctx: StreamContext, stream: 
   let done = 0;
   let writes = Promise.resolve();
   const progressEvery = Math.max(1, Math.ceil(partitions.length / 20));
+  const perSecond = ctx.api.ratePerSecond(stream.endpoint);
+  ctx.onProgress?.({ stream: stream.name, phase: 'start', done: 0, total: partitions.length, perSecond });
+  let batch: CommitItem[] = [];
+  let batchRows = 0;
+  let batchTimer: NodeJS.Timeout | undefined;
+
+  const flush = (): Promise<void> => {
+    clearTimeout(batchTimer);
+    batchTimer = undefined;
+    const items = batch;
+    batch = [];
+    batchRows = 0;
+    if (items.length > 0) writes = writes.then(async () => void (rowsLoaded += await commitBatch(ctx, stream.name, items)));
+    return writes;
+  };
+
+  const load = async (key: string, partition: P, window: Window, cursor: string | undefined, units: readonly unknown[]): Promise<void> => {
+    const versions: StagedVersion[] = [];
+    const acceptedBeforeReject: Unit[] = [];
+    let held = false;
+    for (const unit of units) {
+      let parsed: Unit;
+      try {
+        parsed = stream.parse(unit, partition, ctx);
+      } catch (error) {
+        held = true;
+        rejected += 1;
+        await recordReject(ctx, stream.name, key, `${stream.describe(unit)}: ${invalidReason(error)}`, unit);
+        continue;
+      }
+      versions.push(...stream.toVersions(parsed, partition));
+      if (!held) acceptedBeforeReject.push(parsed);
+    }
+    const next = stream.nextCursor(acceptedBeforeReject, partition, window, cursor, ctx);
+    // A read with a rejected unit did not return everything it covers: nothing is taken as gone.
+    const coverage = held ? undefined : stream.coverage?.(acceptedBeforeReject, partition, window, ctx);
+    batch.push({ partition: key, versions, cursor: next, coverage });
+    batchRows += versions.reduce((rows, v) => rows + 1 + v.children.reduce((n, child) => n + child.rows.length, 0), 0);
+    if (batch.length >= BATCH.partitions || batchRows >= BATCH.rows) await flush();
+    else batchTimer ??= setTimeout(() => void flush().catch(() => undefined), BATCH.waitMs);
+  };
 
   const process = async (partition: P): Promise<void> => {
     const key = stream.partitionKey(partition);
@@ -21,41 +68,47 @@ export async function runPartitionedStream<P, Unit>(ctx: StreamContext, stream: 
     const window = stream.window(partition, cursor, ctx);
     if (window) {
       const label = `${stream.name} ${key}`;
-      const units = stream.units(await read(ctx, stream, label, partition, window));
-      const load = async (): Promise<void> => {
-        const versions: StagedVersion[] = [];
-        const acceptedBeforeReject: Unit[] = [];
-        let held = false;
-        for (const unit of units) {
-          let parsed: Unit;
-          try {
-            parsed = stream.parse(unit, partition, ctx);
-          } catch (error) {
-            held = true;
-            rejected += 1;
-            await recordReject(ctx, stream.name, key, `${stream.describe(unit)}: ${invalidReason(error)}`, unit);
-            continue;
-          }
-          versions.push(...stream.toVersions(parsed, partition));
-          if (!held) acceptedBeforeReject.push(parsed);
-        }
-        const next = stream.nextCursor(acceptedBeforeReject, partition, window, cursor, ctx);
-        rowsLoaded += await commitVersions(ctx, stream.name, key, versions, next);
-      };
-      writes = writes.then(load);
-      await writes;
+      let response: unknown;
+      try {
+        response = await read(ctx, stream, label, partition, window);
+      } catch (error) {
+        // A listing that cannot end fails its partition alone; the cursor stays, the run goes on.
+        if (!(error instanceof PaginationError)) throw error;
+        rejected += 1;
+        await recordReject(ctx, stream.name, key, error.message, null);
+      }
+      if (response !== undefined) await load(key, partition, window, cursor, stream.units(response, partition, window));
     }
     done += 1;
+    ctx.onProgress?.({ stream: stream.name, phase: 'progress', done, total: partitions.length, perSecond });
     if (done % progressEvery === 0 || done === partitions.length) {
       ctx.log.info({ stream: stream.name, done, of: partitions.length }, 'progress');
     }
   };
 
+  // On the first failure the other workers stop taking partitions, and what was read before it
+  // is committed before the error goes up (each partition with its cursor): nothing half-written.
   const queue = [...partitions];
+  let failed = false;
   const workers = Array.from({ length: Math.min(ctx.settings.concurrency, queue.length) }, async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await process(next);
+    for (let next = queue.shift(); next !== undefined && !failed; next = queue.shift()) {
+      try {
+        await process(next);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   });
-  await Promise.all(workers);
+  const outcomes = await Promise.allSettled(workers);
+  const committed = await flush().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (committed) throw committed;
+  ctx.onProgress?.({ stream: stream.name, phase: 'done', done, total: partitions.length, perSecond });
   ctx.log.info({ stream: stream.name, partitions: partitions.length, rowsLoaded, rejected }, 'stream done');
   return { stream: stream.name, rowsLoaded, rejected };
 }

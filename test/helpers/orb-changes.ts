@@ -3,11 +3,12 @@ import Orb from 'orb-billing';
 /** Changes a user makes in Orb between syncs, through the real SDK against the simulator. */
 
 export interface UsageBackfill {
-  customerId: string;
+  /** The backfill's customer; without one it covers every customer. */
+  customerId?: string;
   from: Date;
   to: Date;
-  /** Events to add in the window; with `replace`, they replace the customer's events there. */
-  events: Array<{ eventName: string; timestamp: Date; properties: Record<string, number | string> }>;
+  /** Events to add in the window (of the backfill's customer unless given); with `replace`, they replace the events there. */
+  events: Array<{ eventName: string; timestamp: Date; properties: Record<string, number | string>; customerId?: string }>;
   replace?: boolean;
 }
 
@@ -17,13 +18,13 @@ export async function backfill(baseUrl: string, change: UsageBackfill): Promise<
   const created = await orb.events.backfills.create({
     timeframe_start: change.from.toISOString(),
     timeframe_end: change.to.toISOString(),
-    customer_id: change.customerId,
+    ...(change.customerId ? { customer_id: change.customerId } : {}),
     replace_existing_events: change.replace ?? false,
   });
   await orb.events.ingest({
     backfill_id: created.id,
     events: change.events.map((event, index) => ({
-      customer_id: change.customerId,
+      customer_id: event.customerId ?? change.customerId,
       event_name: event.eventName,
       timestamp: event.timestamp.toISOString(),
       properties: event.properties,

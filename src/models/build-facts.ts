@@ -1,0 +1,230 @@
+import { CompiledQuery, sql } from 'kysely';
+import type { Db, Destination } from '../destinations/destination.js';
+import type { SqlValue } from '../destinations/normalize.js';
+import { UserError } from '../errors.js';
+import { FACT_TABLES } from '../schema/facts.js';
+import { add, compare, formatDecimal, parseDecimal } from '../util/decimal.js';
+import { addDays } from '../util/time-zone.js';
+import { loadModels, type Model } from './build-models.js';
+import { changedScopes, mergeScopes, widenToBillingPeriods, type BuildScope } from './scopes.js';
+
+/** Steps a caller adds to a build's transaction (a restatement records its totals there). */
+export interface BuildHooks {
+  /** build_scope is filled, the facts are not touched yet. */
+  before?(db: Db): Promise<void>;
+  /** The facts are rebuilt and audited. */
+  after?(db: Db): Promise<void>;
+}
+
+export interface BuildResult {
+  /** Rows inserted per fact table. */
+  readonly rows: Record<string, number>;
+  /** Subscriptions whose facts were rebuilt ('all' for a full build). */
+  readonly subscriptions: number | 'all';
+  /** The restatement recorded because re-read days changed facts already built, if any. */
+  readonly lookbackRestatement?: string;
+}
+
+/** A scoped fact's row is in the build when its subscription's scope holds its day. */
+function inScope(table: string): string {
+  return `exists (select 1 from build_scope b where b.subscription_id = ${table}.subscription_id
+    and (b.day_from is null or ${table}.day >= b.day_from) and (b.day_to is null or ${table}.day < b.day_to))`;
+}
+
+/**
+ * Rebuilds the facts in ONE transaction: exactly the scope (the given scopes plus whatever staging
+ * changed since the last build, widened to whole billing periods; or everything) is deleted from
+ * each scoped fact and inserted again from the models, audits run, and the staging watermark
+ * moves. A failure or a crash anywhere leaves the old facts and the old watermark.
+ */
+export async function buildFacts(
+  destination: Destination,
+  scope: BuildScope,
+  { hooks = {}, recordLookback = false, runId, models = loadModels() }: { hooks?: BuildHooks; recordLookback?: boolean; runId?: string; models?: Model[] } = {},
+): Promise<BuildResult> {
+  return destination.transaction(async ({ db }) => {
+    for (const statement of destination.modelBuildSetup) await run(db, statement);
+    // Everything loaded before this id is in this build (one writer: the sync lock).
+    const watermark = String((await sql<{ id: string }>`select nextval('load_ids') as id`.execute(db)).rows[0]!.id);
+    const state = await db.selectFrom('model_build_state').select('built_through_load_id').where('id', '=', 1).executeTakeFirst();
+    const full = scope === 'all' || state === undefined;
+    await fillBuildScope(db, full ? 'all' : mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))]));
+    const before = recordLookback ? await lookbackTotals(db) : [];
+    await hooks.before?.(db);
+
+    const rows: Record<string, number> = {};
+    for (const model of models.filter((m) => m.materialized === 'table')) {
+      const columns = factColumns(model.name).join(', ');
+      await run(db, `delete from ${model.name}${model.scoped ? ` where ${inScope(model.name)}` : ''}`);
+      const result = await run(db, `insert into ${model.name} (${columns}) select ${columns} from (${model.select}) model`);
+      rows[model.name] = Number(result.numAffectedRows ?? 0);
+    }
+    await audit(db);
+    const lookbackRestatement = recordLookback ? await recordLookbackRestatement(db, before, runId) : undefined;
+    await hooks.after?.(db);
+
+    const subscriptions = full ? 'all' : Number((await sql<{ n: string }>`select count(*) as n from build_scope`.execute(db)).rows[0]!.n);
+    await db.deleteFrom('build_scope').execute();
+    await db
+      .insertInto('model_build_state')
+      .values({ id: 1, built_through_load_id: watermark, built_at: new Date() })
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({ built_through_load_id: eb.ref('excluded.built_through_load_id'), built_at: eb.ref('excluded.built_at') })),
+      )
+      .execute();
+    return { rows, subscriptions, lookbackRestatement };
+  });
+}
+
+async function fillBuildScope(db: Db, scope: BuildScope): Promise<void> {
+  await db.deleteFrom('build_scope').execute();
+  if (scope === 'all') {
+    await sql`insert into build_scope (subscription_id) select subscription_id from raw_subscriptions_latest`.execute(db);
+  } else {
+    const widened = await widenToBillingPeriods(db, scope);
+    for (let i = 0; i < widened.length; i += 500) {
+      const batch = widened.slice(i, i + 500).map((s) => ({ subscription_id: s.subscriptionId, day_from: s.dayFrom, day_to: s.dayTo }));
+      await db.insertInto('build_scope').values(batch).execute();
+    }
+  }
+  await sql`update build_scope set built_through_day =
+    (select max(f.day) from fct_daily_subscription_costs f where f.subscription_id = build_scope.subscription_id)`.execute(db);
+}
+
+/**
+ * The build's audits; any finding rolls the whole build back. For each subscription and billing
+ * period whose days are all in the facts, Σ daily total equals Orb's cumulative total at the
+ * period's last synced day, to the last decimal.
+ */
+async function audit(db: Db): Promise<void> {
+  const { rows } = await sql<{ subscription_id: string; period_start: string; cumulative_total: string; total: string | null }>`
+    with periods as (
+      select subscription_id, period_start, min(day) as first_day, max(day) as last_day,
+        sum(case when is_complete and not before_start_date then 0 else 1 end) as left_out
+      from int_subscription_cost_days group by subscription_id, period_start
+    ), whole as (
+      select p.subscription_id, p.period_start, p.first_day, p.last_day, t.cumulative_total
+      from periods p
+      join stg_subscription_cost_totals t on t.subscription_id = p.subscription_id and t.day = p.last_day
+      where p.left_out = 0 and t.period_first_day = p.first_day
+    )
+    select w.subscription_id, w.period_start, w.cumulative_total, sum(f.total) as total
+    from whole w
+    left join fct_daily_subscription_costs f on f.subscription_id = w.subscription_id and f.day >= w.first_day and f.day <= w.last_day
+    group by w.subscription_id, w.period_start, w.cumulative_total
+    having sum(f.total) is null or sum(f.total) <> w.cumulative_total`.execute(db);
+  const finding = rows[0];
+  if (finding) {
+    throw new UserError(
+      `audit failed, facts not changed: subscription ${finding.subscription_id}, billing period from ${finding.period_start}: ` +
+        `daily totals add up to ${finding.total ?? 'nothing'}, Orb's cumulative total is ${finding.cumulative_total}`,
+    );
+  }
+}
+
+interface SubscriptionTotal {
+  subscription_id: string;
+  currency: string;
+  total: string;
+}
+
+/** Σ total per subscription and currency over the days each subscription had in the facts before the build. */
+async function lookbackTotals(db: Db): Promise<SubscriptionTotal[]> {
+  const { rows } = await sql<SubscriptionTotal>`
+    select f.subscription_id, f.currency, sum(f.total) as total
+    from fct_daily_costs f join build_scope b on b.subscription_id = f.subscription_id
+    where f.day <= b.built_through_day and (b.day_from is null or f.day >= b.day_from)
+    group by f.subscription_id, f.currency`.execute(db);
+  return rows;
+}
+
+/**
+ * A build that changed days already in the facts (Orb changed them inside the re-read window:
+ * late events, a correction) is a restatement of trigger `lookback`, recorded with its totals.
+ */
+async function recordLookbackRestatement(db: Db, before: SubscriptionTotal[], runId: string | undefined): Promise<string | undefined> {
+  const after = await lookbackTotals(db);
+  const key = (t: SubscriptionTotal) => `${t.subscription_id}\u0000${t.currency}`;
+  const beforeByKey = new Map(before.map((t) => [key(t), t.total]));
+  const afterByKey = new Map(after.map((t) => [key(t), t.total]));
+  const changed = new Set(
+    [...new Set([...beforeByKey.keys(), ...afterByKey.keys()])].filter((k) => !sameDecimal(beforeByKey.get(k), afterByKey.get(k))).map((k) => k.split('\u0000')[0]!),
+  );
+  if (changed.size === 0) return undefined;
+  const scopes = await db
+    .selectFrom('build_scope as b')
+    .innerJoin('fct_daily_costs as f', 'f.subscription_id', 'b.subscription_id')
+    .select(['b.subscription_id', 'b.built_through_day', (eb) => eb.fn.min('f.day').as('first_day')])
+    .where('b.subscription_id', 'in', [...changed])
+    .whereRef('f.day', '<=', 'b.built_through_day')
+    .where((eb) => eb.or([eb('b.day_from', 'is', null), eb('f.day', '>=', eb.ref('b.day_from'))]))
+    .groupBy(['b.subscription_id', 'b.built_through_day'])
+    .execute();
+  const id = await insertRestatement(db, {
+    trigger: 'lookback',
+    scopes: scopes.map((s) => ({ subscription_id: s.subscription_id, day_from: s.first_day, day_to: addDays(s.built_through_day!, 1) })),
+    runId,
+  });
+  const totals = new Map<string, { before: string; after: string }>();
+  for (const [subscriptions, side] of [[before, 'before'], [after, 'after']] as const) {
+    for (const t of subscriptions.filter((s) => changed.has(s.subscription_id))) {
+      const entry = totals.get(t.currency) ?? { before: '0', after: '0' };
+      entry[side] = addDecimalStrings(entry[side], t.total);
+      totals.set(t.currency, entry);
+    }
+  }
+  await db.insertInto('restatement_totals').values([...totals].map(([currency, t]) => ({ restatement_id: id, currency, total_before: t.before, total_after: t.after }))).execute();
+  await db.updateTable('restatements').set({ status: 'done', finished_at: new Date() }).where('restatement_id', '=', id).execute();
+  return id;
+}
+
+export interface NewRestatement {
+  trigger: 'backfill' | 'lookback' | 'manual';
+  backfillId?: string | null;
+  reason?: string | null;
+  scopes: ReadonlyArray<{ subscription_id: string; day_from: string; day_to: string }>;
+  runId?: string;
+}
+
+/** Writes a pending restatement and its scope; its day_from / day_to span its subscriptions' days. */
+export async function insertRestatement(db: Db, restatement: NewRestatement): Promise<string> {
+  const days = restatement.scopes.flatMap((s) => [s.day_from, s.day_to]).sort();
+  const { restatement_id: id } = await db
+    .insertInto('restatements')
+    .values({
+      restatement_id: sql`nextval('restatement_ids')`,
+      trigger: restatement.trigger,
+      backfill_id: restatement.backfillId ?? null,
+      reason: restatement.reason ?? null,
+      day_from: days[0] ?? null,
+      day_to: days.at(-1) ?? null,
+      status: 'pending',
+      requested_at: new Date(),
+      run_id: restatement.runId ?? null,
+    })
+    .returning('restatement_id')
+    .executeTakeFirstOrThrow();
+  for (let i = 0; i < restatement.scopes.length; i += 500) {
+    await db.insertInto('restatement_scope').values(restatement.scopes.slice(i, i + 500).map((s) => ({ restatement_id: id, ...s }))).execute();
+  }
+  return id;
+}
+
+/** A table model's columns, from its table's declaration (the DDL in sql/ matches it: test/schema). */
+function factColumns(model: string): string[] {
+  const table = FACT_TABLES.find((t) => t.name === model);
+  if (!table) throw new Error(`model ${model} has no declared fact table: add it to src/schema/facts.ts and its DDL under sql/`);
+  return Object.keys(table.columns);
+}
+
+function sameDecimal(a: string | undefined, b: string | undefined): boolean {
+  return compare(parseDecimal(a ?? '0'), parseDecimal(b ?? '0')) === 0;
+}
+
+function addDecimalStrings(a: string, b: string): string {
+  return formatDecimal(add(parseDecimal(a), parseDecimal(b)));
+}
+
+function run(db: Db, text: string) {
+  return db.executeQuery<Record<string, SqlValue>>(CompiledQuery.raw(text));
+}
