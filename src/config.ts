@@ -39,7 +39,7 @@ export const SETTINGS = {
     value: 'N',
     env: 'ORB_SYNC_ANALYTICS_RPS',
     default: '10',
-    description: "requests/s to Orb's analytics endpoints (costs)",
+    description: "requests/s to Orb's analytics endpoints (costs, usage)",
   },
   rps: { flag: 'rps', value: 'N', env: 'ORB_SYNC_RPS', default: '100', description: 'requests/s to all other endpoints' },
   lookbackDays: {
@@ -47,14 +47,14 @@ export const SETTINGS = {
     value: 'N',
     env: 'ORB_SYNC_LOOKBACK_DAYS',
     default: '2',
-    description: 'days of costs re-read every sync (late events)',
+    description: 'days of costs and usage re-read every sync (late events)',
   },
   startDate: {
     flag: 'start-date',
     value: 'YYYY-MM-DD',
     env: 'ORB_SYNC_START_DATE',
     default: undefined,
-    description: 'earliest day of costs (unset: the whole history); moved earlier, it extends the history',
+    description: 'earliest day of costs, usage and event volume (unset: the whole history, and --volume-days of volume); moved earlier, it extends the history',
   },
   concurrency: { flag: 'concurrency', value: 'N', env: 'ORB_SYNC_CONCURRENCY', default: '4', description: 'Orb requests in flight' },
   maxRetries: {
@@ -78,6 +78,34 @@ export const SETTINGS = {
     default: '24',
     description: 'hours between re-reads of the whole customer list (new customers are read every sync)',
   },
+  usageGroupBy: {
+    flag: 'usage-group-by',
+    value: 'METRIC=PROPERTY[,...]',
+    env: 'ORB_SYNC_USAGE_GROUP_BY',
+    default: undefined,
+    description: 'daily usage of each billable metric METRIC split by the event property PROPERTY (fct_daily_usage_by_group)',
+  },
+  volumeDays: {
+    flag: 'volume-days',
+    value: 'N',
+    env: 'ORB_SYNC_VOLUME_DAYS',
+    default: '30',
+    description: 'days of hourly event volume the first sync reads when no start date is set',
+  },
+  volumeRereadDays: {
+    flag: 'volume-reread-days',
+    value: 'N',
+    env: 'ORB_SYNC_VOLUME_REREAD_DAYS',
+    default: '2',
+    description: 'days of hourly event volume re-read every sync (late events, backfills)',
+  },
+  eventRecheckHours: {
+    flag: 'event-recheck-hours',
+    value: 'N',
+    env: 'ORB_SYNC_EVENT_RECHECK_HOURS',
+    default: '48',
+    description: 'hours after it was requested that an event id Orb does not have is looked up again on every sync',
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -97,6 +125,10 @@ const settingsSchema = z.object({
   maxRetries: z.coerce.number().int().min(0).max(20),
   requestTimeout: positiveNumber.max(3600),
   customerRereadHours: z.coerce.number().min(0),
+  usageGroupBy: z.string().optional().transform(parseGroupBy),
+  volumeDays: z.coerce.number().int().min(1).max(3660),
+  volumeRereadDays: z.coerce.number().int().min(0).max(90),
+  eventRecheckHours: z.coerce.number().min(0),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -165,6 +197,24 @@ function parseDestination(value: string, ctx: z.RefinementCtx): DestinationTarge
   }
   ctx.addIssue({ code: 'custom', message: `expected duckdb:<path> or a postgres:// URL, got ${JSON.stringify(redactUrl(value))}` });
   return z.NEVER;
+}
+
+/** METRIC=PROPERTY[,METRIC=PROPERTY] as { metric: property }; Orb groups one metric by one property per call. */
+function parseGroupBy(value: string | undefined, ctx: z.RefinementCtx): Readonly<Record<string, string>> {
+  const groupBy = new Map<string, string>();
+  for (const pair of value?.split(',') ?? []) {
+    const [metric, property, ...rest] = pair.split('=').map((part) => part.trim());
+    if (!metric || !property || rest.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `expected METRIC=PROPERTY[,METRIC=PROPERTY], got ${JSON.stringify(pair)}` });
+      return z.NEVER;
+    }
+    if (groupBy.has(metric)) {
+      ctx.addIssue({ code: 'custom', message: `billable metric ${metric} is grouped twice` });
+      return z.NEVER;
+    }
+    groupBy.set(metric, property);
+  }
+  return Object.fromEntries(groupBy);
 }
 
 /** A destination as it may be shown: never with a password. */

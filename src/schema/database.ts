@@ -1,9 +1,33 @@
-import { MODEL_STATE, REJECTS, SCHEMA_MIGRATIONS, SYNC_RUNS, SYNC_STATE } from './bookkeeping.js';
+import {
+  BUILD_SCOPE,
+  EVENT_SEARCH_REQUESTS,
+  MODEL_BUILD_STATE,
+  MODEL_STATE,
+  REJECTS,
+  RESTATEMENT_SCOPE,
+  RESTATEMENT_TOTALS,
+  RESTATEMENTS,
+  SCHEMA_MIGRATIONS,
+  SYNC_RUNS,
+  SYNC_STATE,
+} from './bookkeeping.js';
 import { FACT_TABLES } from './facts.js';
 import { STAGING_TABLES } from './staging.js';
 import type { StagingTable, TableDef, TableRow } from './table.js';
 
-export const BOOKKEEPING_TABLES = [SCHEMA_MIGRATIONS, SYNC_RUNS, SYNC_STATE, REJECTS, MODEL_STATE] as const;
+export const BOOKKEEPING_TABLES = [
+  SCHEMA_MIGRATIONS,
+  SYNC_RUNS,
+  SYNC_STATE,
+  REJECTS,
+  MODEL_STATE,
+  BUILD_SCOPE,
+  MODEL_BUILD_STATE,
+  RESTATEMENTS,
+  RESTATEMENT_SCOPE,
+  RESTATEMENT_TOTALS,
+  EVENT_SEARCH_REQUESTS,
+] as const;
 
 /** Every table orb-sync declares: its DDL in sql/ must match (test/schema checks it on both engines). */
 export const DECLARED_TABLES: readonly TableDef[] = [...BOOKKEEPING_TABLES, ...STAGING_TABLES, ...FACT_TABLES];

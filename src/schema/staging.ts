@@ -35,14 +35,16 @@ export const RAW_CUSTOMERS = defineStagingTable('raw_customers', ['customer_id']
 export const RAW_SUBSCRIPTION_COST_DAYS = defineStagingTable('raw_subscription_cost_days', ['subscription_id', 'day'], {
   subscription_id: 'text',
   day: 'date',
-  timeframe_start: 'timestamptz',
-  timeframe_end: 'timestamptz',
-  subtotal: 'decimal',
-  total: 'decimal',
+  // NULL only in a deleted version (a day a re-read no longer returned).
+  timeframe_start: 'timestamptz?',
+  timeframe_end: 'timestamptz?',
+  subtotal: 'decimal?',
+  total: 'decimal?',
   content_hash: 'text',
-  // Added by sql/003; NULL only in versions loaded before it.
+  // Added by sql/003 and 005; NULL in versions loaded before them.
   period_first_day: 'date?',
   before_start_date: 'boolean?',
+  is_deleted: 'boolean?',
 });
 
 /** The same day broken down per price (Orb's per_price_costs), versioned with its day. */
@@ -101,6 +103,81 @@ export const RAW_SUBSCRIPTION_SCHEDULE_ITEMS = defineChildTable('raw_subscriptio
   end_day: 'date?',
 });
 
+/** A subscription's periodic usage on one customer-local day: the window Orb reported. */
+export const RAW_SUBSCRIPTION_USAGE_DAYS = defineStagingTable('raw_subscription_usage_days', ['subscription_id', 'day'], {
+  subscription_id: 'text',
+  day: 'date',
+  timeframe_start: 'timestamptz',
+  timeframe_end: 'timestamptz',
+  content_hash: 'text',
+});
+
+/** Each metric's quantity on that day, versioned with its day. */
+export const RAW_SUBSCRIPTION_USAGE = defineChildTable('raw_subscription_usage', RAW_SUBSCRIPTION_USAGE_DAYS, {
+  subscription_id: 'text',
+  day: 'date',
+  billable_metric_id: 'text',
+  quantity: 'decimal',
+});
+
+/** One metric's usage on one day split by the event property `group_key` (usageGroupBy). */
+export const RAW_SUBSCRIPTION_USAGE_GROUP_DAYS = defineStagingTable(
+  'raw_subscription_usage_group_days',
+  ['subscription_id', 'billable_metric_id', 'group_key', 'day'],
+  {
+    subscription_id: 'text',
+    billable_metric_id: 'text',
+    group_key: 'text',
+    day: 'date',
+    timeframe_start: 'timestamptz',
+    timeframe_end: 'timestamptz',
+    content_hash: 'text',
+  },
+);
+
+/** The quantity of each value of the property that had usage that day, versioned with its day. */
+export const RAW_SUBSCRIPTION_USAGE_GROUPS = defineChildTable('raw_subscription_usage_groups', RAW_SUBSCRIPTION_USAGE_GROUP_DAYS, {
+  subscription_id: 'text',
+  billable_metric_id: 'text',
+  group_key: 'text',
+  day: 'date',
+  group_value: 'text',
+  quantity: 'decimal',
+});
+
+/** The account's event count in one UTC hour, by event timestamp. */
+export const RAW_EVENT_VOLUME_HOURS = defineStagingTable('raw_event_volume_hours', ['hour'], {
+  hour: 'timestamptz',
+  event_count: 'bigint',
+  content_hash: 'text',
+});
+
+/** A check of an event id from event_search_requests: found, deprecated or missing, and when. */
+export const RAW_EVENT_SEARCH_RESULTS = defineStagingTable('raw_event_search_results', ['event_id'], {
+  event_id: 'text',
+  status: 'text',
+  customer_id: 'text?',
+  external_customer_id: 'text?',
+  event_name: 'text?',
+  timestamp: 'timestamptz?',
+  checked_at: 'timestamptz',
+  content_hash: 'text',
+});
+
+export const RAW_BACKFILLS = defineStagingTable('raw_backfills', ['backfill_id'], {
+  backfill_id: 'text',
+  customer_id: 'text?',
+  timeframe_start: 'timestamptz',
+  timeframe_end: 'timestamptz',
+  status: 'text',
+  replace_existing_events: 'boolean',
+  created_at: 'timestamptz',
+  close_time: 'timestamptz?',
+  reverted_at: 'timestamptz?',
+  content_hash: 'text',
+  payload: 'json',
+});
+
 export const STAGING_TABLES = [
   RAW_SUBSCRIPTIONS,
   RAW_CUSTOMERS,
@@ -111,4 +188,11 @@ export const STAGING_TABLES = [
   RAW_PRICES,
   RAW_SUBSCRIPTION_SCHEDULES,
   RAW_SUBSCRIPTION_SCHEDULE_ITEMS,
+  RAW_SUBSCRIPTION_USAGE_DAYS,
+  RAW_SUBSCRIPTION_USAGE,
+  RAW_SUBSCRIPTION_USAGE_GROUP_DAYS,
+  RAW_SUBSCRIPTION_USAGE_GROUPS,
+  RAW_EVENT_VOLUME_HOURS,
+  RAW_EVENT_SEARCH_RESULTS,
+  RAW_BACKFILLS,
 ] as const;

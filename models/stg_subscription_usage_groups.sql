@@ -1,0 +1,8 @@
+-- stg_subscription_usage_groups: usage of each metric in usageGroupBy per value of its event
+-- property (group_key) per customer-local day, from the latest read of that day; a value without
+-- usage that day has no row.
+-- grain: one row per (subscription_id, billable_metric_id, group_key, day, group_value)
+-- materialized: view
+-- depends on: raw_subscription_usage_groups_latest
+SELECT subscription_id, billable_metric_id, group_key, day, group_value, quantity
+FROM raw_subscription_usage_groups_latest
