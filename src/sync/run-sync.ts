@@ -3,73 +3,192 @@ import { describeDestination, type Config } from '../config.js';
 import type { Destination } from '../destinations/destination.js';
 import { migrate } from '../destinations/migrate.js';
 import { openDestination } from '../destinations/open-destination.js';
-import { RejectedRecordsError, errorMessage } from '../errors.js';
+import { CancelledError, RejectedRecordsError, UserError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { buildModels, ensureViews } from '../models/build-models.js';
+import { buildFacts, type BuildResult } from '../models/build-facts.js';
+import { ensureViews } from '../models/build-models.js';
 import { OrbApi, type OrbApiOptions } from '../orb/orb-api.js';
-import { STREAMS } from '../streams/index.js';
+import { requestEventSearches, type EventSearchRequest } from '../streams/event-search.js';
+import { STREAMS, selectStreams } from '../streams/index.js';
 import type { StreamContext, StreamResult } from '../streams/stream.js';
+import { addDays } from '../util/time-zone.js';
+import {
+  completeRestatements,
+  forgetCursors,
+  recordAsRestatement,
+  requestBackfillRestatements,
+  requestRestatement,
+  type RestatementOutcome,
+} from './restatements.js';
 import { runStream } from './run-stream.js';
+import { newTally, tallyBuild } from './run-summary.js';
+import type { RunSummary } from './run-summary.js';
 
 export interface SyncSummary {
   runId: string;
   streams: StreamResult[];
-  models: Record<string, number>;
+  build: BuildResult;
+  restatements: RestatementOutcome[];
+  /** What the run did, as stored in sync_runs.summary. */
+  summary: RunSummary;
 }
 
-export type SyncOptions = Config & Pick<OrbApiOptions, 'minRetryDelayMs'>;
+export type SyncOptions = Config &
+  Pick<OrbApiOptions, 'minRetryDelayMs' | 'signal'> &
+  Pick<StreamContext, 'onProgress'> & {
+    /** Event ids to look up in this run (`sync --event-ids`), added to event_search_requests first. */
+    eventIds?: readonly EventSearchRequest[];
+    /** Only these streams (and what they need); default all. */
+    streams?: readonly string[];
+    /** Forget the cursors of the streams run and read them again from the start date; rebuild every fact. */
+    fullRefresh?: boolean;
+  };
 
 /**
- * One sync: check the API key, lock the destination, migrate, run every stream, rebuild the
- * models. The run is recorded in sync_runs whatever happens after the lock is taken.
+ * One sync: complete any restatement a crash left pending, run every stream, rebuild the facts
+ * staging changed (recording a `lookback` restatement when re-read days moved), then complete
+ * the restatements this run requested.
  */
 export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSummary> {
-  const api = new OrbApi({ ...options, requestTimeoutMs: options.requestTimeout * 1000, log });
-  // A wrong key or an unreachable Orb fails here, before anything is written.
-  await api.checkKey();
+  const { value, summary } = await withRun(options, log, 'sync', async (ctx) => {
+    const restatements = await completeRestatements(ctx);
+    if (options.eventIds) await requestEventSearches(ctx.destination, options.eventIds);
+    const chosen = options.streams ? selectStreams(options.streams) : STREAMS;
+    if (options.fullRefresh) await forgetCursors(ctx, chosen);
+    const streams: StreamResult[] = [];
+    for (const stream of chosen) streams.push(await runStream(ctx, stream));
+    await requestBackfillRestatements(ctx);
+    ctx.signal?.throwIfAborted();
+    const build = await tallyBuild(ctx.tally, () =>
+      options.fullRefresh
+        ? buildFacts(ctx.destination, 'all', { runId: ctx.runId, hooks: recordAsRestatement(ctx, `full refresh of ${chosen.map((s) => s.name).join(', ')}`) })
+        : buildFacts(ctx.destination, [], { recordLookback: true, runId: ctx.runId }),
+    );
+    if (build.lookbackRestatement) ctx.tally.restatements.push({ id: build.lookbackRestatement, trigger: 'lookback', totals: [] });
+    log.info({ rows: build.rows, subscriptions: build.subscriptions }, 'facts built');
+    restatements.push(...(await completeRestatements(ctx)));
+    if (ctx.rejects.length > 0) throw new RejectedRecordsError(ctx.rejects);
+    return { runId: ctx.runId, streams, build, restatements };
+  });
+  return { ...value, summary };
+}
 
+export interface RestateRequest {
+  /** Customer-local dates, `to` inclusive. */
+  from: string;
+  to: string;
+  customers: readonly string[];
+  subscriptions: readonly string[];
+  reason?: string;
+}
+
+/**
+ * `orb-sync restate`: history Orb changed without a backfill (a price edited retroactively, a
+ * backdated cancellation). Re-reads and rebuilds the given days of the given subscriptions (or
+ * every subscription of the given customers, or all), and records it as a `manual` restatement.
+ */
+export async function runRestate(options: SyncOptions, log: Logger, request: RestateRequest): Promise<RestatementOutcome[]> {
+  const { value } = await withRun(options, log, 'restate', async (ctx) => {
+    const known = await ctx.destination.db.selectFrom('raw_subscriptions_latest').select(['subscription_id', 'customer_id']).execute();
+    if (known.length === 0) throw new UserError('the destination holds no subscriptions yet: run orb-sync sync first');
+    const unknownSubscriptions = request.subscriptions.filter((id) => !known.some((s) => s.subscription_id === id));
+    const unknownCustomers = request.customers.filter((id) => !known.some((s) => s.customer_id === id));
+    if (unknownSubscriptions.length > 0 || unknownCustomers.length > 0) {
+      throw new UserError(`not in the destination (sync first?): ${[...unknownSubscriptions, ...unknownCustomers].join(', ')}`);
+    }
+    const chosen = known.filter(
+      (s) =>
+        (request.subscriptions.length === 0 && request.customers.length === 0) ||
+        request.subscriptions.includes(s.subscription_id) ||
+        request.customers.includes(s.customer_id),
+    );
+    const dayTo = addDays(request.to, 1);
+    await requestRestatement(ctx, {
+      trigger: 'manual',
+      reason: request.reason ?? null,
+      scopes: chosen.map((s) => ({ subscription_id: s.subscription_id, day_from: request.from, day_to: dayTo })),
+    });
+    return completeRestatements(ctx);
+  });
+  return value;
+}
+
+/** `orb-sync build`: rebuilds the facts staging changed since the last build, or all of them. */
+export async function runBuild(options: SyncOptions, log: Logger, full: boolean): Promise<BuildResult> {
+  const build = (ctx: StreamContext) => tallyBuild(ctx.tally, () => buildFacts(ctx.destination, full ? 'all' : [], { runId: ctx.runId }));
+  return (await withRun(options, log, 'build', build, { needsOrb: false })).value;
+}
+
+/**
+ * What every command that writes shares: check the API key (a wrong key or an unreachable Orb
+ * fails before anything is written), open and lock the destination, migrate, create the views,
+ * and record the run in sync_runs (with its summary) whatever happens after the lock is taken.
+ */
+async function withRun<T>(
+  options: SyncOptions,
+  log: Logger,
+  command: string,
+  work: (ctx: StreamContext) => Promise<T>,
+  { needsOrb = true } = {},
+): Promise<{ value: T; summary: RunSummary }> {
+  const api = new OrbApi({ ...options, requestTimeoutMs: options.requestTimeout * 1000, log });
+  if (needsOrb) await api.checkKey();
   const destination = await openDestination(options.destination, options.schema);
   try {
     await destination.lockForSync();
     await migrate(destination);
     await ensureViews(destination);
-    log.info({ destination: describeDestination(options.destination), schema: options.schema }, 'sync started');
-    return await recordRun(destination, 'sync', async (runId) => {
-      const ctx: StreamContext = { api, destination, runId, settings: options, log, startedAt: new Date(), rejects: [] };
-      const streams: StreamResult[] = [];
-      for (const stream of STREAMS) streams.push(await runStream(ctx, stream));
-      const models = await buildModels(destination);
-      log.info({ models }, 'models built');
-      if (ctx.rejects.length > 0) throw new RejectedRecordsError(ctx.rejects);
-      return { runId, streams, models };
-    });
+    log.info({ command, destination: describeDestination(options.destination), schema: options.schema }, 'run started');
+    const startedAt = new Date();
+    const { run_id: runId } = await destination.db
+      .insertInto('sync_runs')
+      .values({ run_id: sql`nextval('sync_run_ids')`, command, started_at: startedAt, status: 'running' })
+      .returning('run_id')
+      .executeTakeFirstOrThrow();
+    const ctx: StreamContext = { api, destination, runId, settings: options, log, startedAt, rejects: [], tally: newTally(), signal: options.signal, onProgress: options.onProgress };
+    const finish = async (status: RunSummary['status'], error?: unknown): Promise<RunSummary> => {
+      const summary = summarize(command, status, ctx, error);
+      await destination.db
+        .updateTable('sync_runs')
+        .set({ finished_at: new Date(summary.finishedAt), status, error: summary.error ?? null, rows_loaded: ctx.tally.rowsLoaded, summary: JSON.stringify(summary) })
+        .where('run_id', '=', runId)
+        .execute();
+      return summary;
+    };
+    let result: T;
+    try {
+      result = await work(ctx);
+    } catch (error) {
+      const summary = await finish(error instanceof CancelledError ? 'cancelled' : 'failed', error).catch(() => undefined);
+      if (summary) log.info({ summary }, 'run summary');
+      throw error;
+    }
+    const summary = await finish('succeeded');
+    log.info({ summary }, 'run summary');
+    return { value: result, summary };
   } finally {
     await destination.close();
   }
 }
 
-async function recordRun<T extends { streams: StreamResult[] }>(
-  destination: Destination,
-  command: string,
-  work: (runId: string) => Promise<T>,
-): Promise<T> {
-  const { run_id: runId } = await destination.db
-    .insertInto('sync_runs')
-    .values({ run_id: sql`nextval('sync_run_ids')`, command, started_at: new Date(), status: 'running' })
-    .returning('run_id')
-    .executeTakeFirstOrThrow();
-  const finish = (status: string, error: string | null, rows: number | null) =>
-    destination.db
-      .updateTable('sync_runs')
-      .set({ finished_at: new Date(), status, error, rows_loaded: rows })
-      .where('run_id', '=', runId)
-      .execute();
-  try {
-    const result = await work(runId);
-    await finish('succeeded', null, result.streams.reduce((sum, s) => sum + s.rowsLoaded, 0));
-    return result;
-  } catch (error) {
-    await finish('failed', errorMessage(error), null).catch(() => undefined);
-    throw error;
-  }
+function summarize(command: string, status: RunSummary['status'], ctx: StreamContext, error: unknown): RunSummary {
+  const finishedAt = new Date();
+  const rates = ctx.api.rateSummary();
+  return {
+    command,
+    status,
+    startedAt: ctx.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - ctx.startedAt.getTime(),
+    apiCalls: Object.fromEntries([...ctx.api.requests].sort(([a], [b]) => (a < b ? -1 : 1))),
+    retries: ctx.api.retries,
+    rateLimited: ctx.api.rateLimited,
+    settledRate: { analytics: rates.analytics.settledPerSecond, default: rates.default.settledPerSecond },
+    stagingRows: ctx.tally.stagingRows,
+    factRows: ctx.tally.factRows,
+    restatements: ctx.tally.restatements,
+    rejects: ctx.rejects.length,
+    durationsMs: ctx.tally.durationsMs,
+    ...(error === undefined ? {} : { error: errorMessage(error) }),
+  };
 }

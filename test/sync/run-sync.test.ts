@@ -102,12 +102,18 @@ describe.each(ENGINES)('sync into $name', (engine) => {
 });
 
 describe.each(ENGINES)('sync into $name with more than one page of subscriptions', (engine) => {
-  it('reads two pages and lands each subscription once', async () => {
+  it('reads two pages and lands each subscription once; the run summary counts every request Orb saw', async () => {
     const { target, schema, cleanup } = await engine.fresh();
     const simulator = createSimulator({ seed: 3, customers: 20, subscriptions: 150, days: 20, now: '2026-03-10T00:00:00Z' });
     try {
       const baseUrl = await simulator.listen();
-      await syncFrom(baseUrl, target, schema);
+      simulator.faults.inject({ path: /\/costs$/, status: 503, times: 2 });
+      const { summary, runId } = await syncFrom(baseUrl, target, schema);
+      expect(summary.apiCalls).toEqual(simulator.requests.countsByEndpoint());
+      expect(summary.retries).toBe(2);
+      const stored = await withDestination(target, schema, (d) => d.query<{ summary: string }>('select summary from sync_runs where run_id = $1', [runId]));
+      expect(JSON.parse(stored[0]!.summary)).toEqual(summary);
+      expect(summary.stagingRows.raw_subscriptions).toBe(150);
       const pages = simulator.requests
         .log()
         .filter((r) => /^\/?(v1\/)?subscriptions$/.test(r.path.replace(/^\//, '')) && !r.query.includes('status='));
