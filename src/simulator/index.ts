@@ -14,12 +14,14 @@ import { createRequestLog, type RequestLog } from './requests.js';
 import type { ReflectionDelay } from './ledger.js';
 import { createState } from './state.js';
 import { createTruth, type Truth } from './truth.js';
+import { createWebhookSender, type WebhookTarget, type Webhooks } from './webhooks.js';
 
 export type { AppliedFault, BodyMutation, EndpointClass, FaultConfig, FaultKind, FaultRule } from './faults.js';
 export type { History } from './history.js';
 export { endpointClass, responseDelayMs } from './faults.js';
 export type { RequestEntry } from './requests.js';
 export type { ReflectionDelay } from './ledger.js';
+export type { WebhookDelivery, WebhookTarget, Webhooks } from './webhooks.js';
 export type {
   TruthCustomer,
   TruthDailyCost,
@@ -45,6 +47,8 @@ export interface SimulatorOptions {
   backfillReflection?: Partial<ReflectionDelay>;
   /** Adds an add-on price of a model_type Orb does not have ('stepped_flux'), listed by GET /prices; default false. */
   unknownPriceModel?: boolean;
+  /** Sends Orb's webhooks there, signed with the secret, for backfill and subscription changes; default none. */
+  webhooks?: WebhookTarget;
 }
 
 export interface Simulator {
@@ -54,6 +58,8 @@ export interface Simulator {
   readonly requests: RequestLog;
   /** Changes past costs without a backfill (a retroactive price edit, a backdated cancellation). */
   readonly history: History;
+  /** The webhooks sent (none without the `webhooks` option). */
+  readonly webhooks: Webhooks;
   /** Resolves to the base URL, e.g. http://127.0.0.1:12345 (routes are served at / and at /v1). */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -75,11 +81,17 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     now,
     unknownPriceModel: options.unknownPriceModel ?? false,
   });
-  const state = createState(account, {
-    requests: integerOption('backfillReflection.requests', options.backfillReflection?.requests, 1, 0),
-    ms: integerOption('backfillReflection.ms', options.backfillReflection?.ms, 0, 0),
-  });
-  const clock = createClock(now);
+  const unwatchedClock = createClock(now);
+  const webhooks = createWebhookSender(options.webhooks, account, () => unwatchedClock.now());
+  const state = createState(
+    account,
+    {
+      requests: integerOption('backfillReflection.requests', options.backfillReflection?.requests, 1, 0),
+      ms: integerOption('backfillReflection.ms', options.backfillReflection?.ms, 0, 0),
+    },
+    webhooks.backfillFinished,
+  );
+  const clock = webhooks.watchClock(unwatchedClock);
   const truth = createTruth(state, clock);
   const faults = createFaults(account.seed);
   if (options.faults) faults.configure(options.faults);
@@ -91,7 +103,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     clock,
     faults: { inject: (rule) => faults.inject(rule), configure: (config) => faults.configure(config), clear: () => faults.clear() },
     truth,
-    history: createHistory(state, clock),
+    history: webhooks.watchHistory(createHistory(state, clock)),
+    webhooks: { sent: () => webhooks.sent(), settled: () => webhooks.settled() },
     requests: {
       count: (path) => requests.count(path),
       countsByEndpoint: () => requests.countsByEndpoint(),
@@ -111,6 +124,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       });
     },
     close() {
+      webhooks.close();
       const running = server;
       server = null;
       if (!running) return Promise.resolve();

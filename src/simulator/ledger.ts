@@ -75,6 +75,8 @@ export class EventLedger {
   constructor(
     private readonly account: Account,
     private readonly delay: ReflectionDelay,
+    /** Told when a backfill becomes reflected or reverted (the simulator's webhooks). */
+    private readonly onFinished: (backfill: Backfill, at: Date) => void = () => undefined,
   ) {}
 
   /** Called once per API request: counts towards pending transitions, then applies the due ones. */
@@ -98,6 +100,7 @@ export class EventLedger {
         backfill.status = 'reverted';
         backfill.revertedAt = at;
       }
+      this.onFinished(backfill, now);
     }
   }
 
@@ -163,6 +166,7 @@ export class EventLedger {
       backfill.closed = true;
       backfill.transition = null;
       backfill.revertedAt = now.getTime();
+      this.onFinished(backfill, now);
     } else {
       backfill.status = 'pending_revert';
       backfill.transition = { since: now.getTime(), requests: 0 };

@@ -4,7 +4,7 @@
  */
 import type { Account } from './account.js';
 import { PriceChanges } from './history.js';
-import { EventLedger, type ReflectionDelay } from './ledger.js';
+import { EventLedger, type Backfill, type ReflectionDelay } from './ledger.js';
 
 export interface SimulatorState {
   readonly account: Account;
@@ -12,6 +12,10 @@ export interface SimulatorState {
   readonly priceChanges: PriceChanges;
 }
 
-export function createState(account: Account, reflection: ReflectionDelay): SimulatorState {
-  return { account, ledger: new EventLedger(account, reflection), priceChanges: new PriceChanges() };
+export function createState(
+  account: Account,
+  reflection: ReflectionDelay,
+  onBackfillFinished?: (backfill: Backfill, at: Date) => void,
+): SimulatorState {
+  return { account, ledger: new EventLedger(account, reflection, onBackfillFinished), priceChanges: new PriceChanges() };
 }
