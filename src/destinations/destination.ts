@@ -43,6 +43,8 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract readonly db: Db;
   abstract readonly modelBuildSetup: readonly string[];
   private readonly bound = new WeakMap<Connection, Db>();
+  /** The last transaction queued: one writer at a time (streams in two lanes commit in turn). */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(readonly schema: string) {}
 
@@ -53,7 +55,13 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract lockForSync(): Promise<void>;
   abstract close(): Promise<void>;
 
-  async transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
+    const turn = this.writing.then(() => this.runTransaction(work));
+    this.writing = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async runTransaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
     const connection = await this.acquire();
     let db = this.bound.get(connection);
     if (!db) {

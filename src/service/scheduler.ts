@@ -5,7 +5,7 @@
  */
 import { CancelledError, UserError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunSummary } from '../sync/run-summary.js';
+import { summaryOf, type RunSummary } from '../sync/run-summary.js';
 
 export type RunTrigger = 'schedule' | 'webhook';
 
@@ -96,7 +96,7 @@ export class SyncScheduler {
       log.info({ trigger, runId, durationMs: run.finishedAt.getTime() - startedAt.getTime() }, 'sync succeeded');
     } catch (error) {
       const status = error instanceof CancelledError ? 'cancelled' : 'failed';
-      run = { trigger, status, startedAt, finishedAt: new Date(), error: errorMessage(error) };
+      run = { trigger, status, startedAt, finishedAt: new Date(), error: errorMessage(error), summary: summaryOf(error) };
       // A UserError explains itself; anything else is a bug whose stack is wanted.
       if (status === 'cancelled') log.info({ trigger, error: run.error }, 'sync cancelled');
       else log.error({ trigger, error: error instanceof UserError ? run.error : error }, 'sync failed; the schedule goes on');

@@ -53,3 +53,15 @@ export async function tallyBuild<T extends { rows: Record<string, number> }>(tal
   for (const [table, rows] of Object.entries(result.rows)) count(tally.factRows, table, rows);
   return result;
 }
+
+const SUMMARIES = new WeakMap<object, RunSummary>();
+
+/** Keeps a failed or cancelled run's summary with its error, for whoever catches it (metrics). */
+export function attachSummary(error: unknown, summary: RunSummary): void {
+  if (typeof error === 'object' && error !== null) SUMMARIES.set(error, summary);
+}
+
+/** The summary of the run an error ended, when it had one. */
+export function summaryOf(error: unknown): RunSummary | undefined {
+  return typeof error === 'object' && error !== null ? SUMMARIES.get(error) : undefined;
+}

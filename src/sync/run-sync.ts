@@ -7,10 +7,10 @@ import { CancelledError, RejectedRecordsError, UserError, errorMessage } from '.
 import type { Logger } from '../log.js';
 import { buildFacts, type BuildResult } from '../models/build-facts.js';
 import { ensureViews } from '../models/build-models.js';
-import { OrbApi, type OrbApiOptions } from '../orb/orb-api.js';
+import { OrbApi, type EndpointClass, type OrbApiOptions } from '../orb/orb-api.js';
 import { requestEventSearches, type EventSearchRequest } from '../streams/event-search.js';
 import { STREAMS, selectStreams } from '../streams/index.js';
-import type { StreamContext, StreamResult } from '../streams/stream.js';
+import type { Stream, StreamContext, StreamResult } from '../streams/stream.js';
 import { addDays } from '../util/time-zone.js';
 import {
   completeRestatements,
@@ -21,7 +21,7 @@ import {
   type RestatementOutcome,
 } from './restatements.js';
 import { runStream } from './run-stream.js';
-import { newTally, tallyBuild } from './run-summary.js';
+import { attachSummary, newTally, tallyBuild } from './run-summary.js';
 import type { RunSummary } from './run-summary.js';
 
 export interface SyncSummary {
@@ -55,8 +55,7 @@ export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSu
     if (options.eventIds) await requestEventSearches(ctx.destination, options.eventIds);
     const chosen = options.streams ? selectStreams(options.streams) : STREAMS;
     if (options.fullRefresh) await forgetCursors(ctx, chosen);
-    const streams: StreamResult[] = [];
-    for (const stream of chosen) streams.push(await runStream(ctx, stream));
+    const streams = await runInLanes(ctx, chosen);
     await requestBackfillRestatements(ctx);
     ctx.signal?.throwIfAborted();
     const build = await tallyBuild(ctx.tally, () =>
@@ -71,6 +70,24 @@ export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSu
     return { runId: ctx.runId, streams, build, restatements };
   });
   return { ...value, summary };
+}
+
+/**
+ * The lists first, one after another (the partitioned streams read what they load); then the
+ * partitioned streams in two lanes at once, one per Orb rate-limit class, each lane in order:
+ * the analytics budget (costs, usage) bounds a sync, and the other streams run beside it.
+ * Results come back in the streams' order.
+ */
+async function runInLanes(ctx: StreamContext, streams: readonly Stream[]): Promise<StreamResult[]> {
+  const results = new Map<Stream, StreamResult>();
+  for (const stream of streams.filter((s) => s.kind === 'list')) results.set(stream, await runStream(ctx, stream));
+  const lane = async (endpoint: EndpointClass) => {
+    for (const stream of streams.filter((s) => s.kind === 'partitioned' && s.endpoint === endpoint)) results.set(stream, await runStream(ctx, stream));
+  };
+  const lanes = await Promise.allSettled([lane('analytics'), lane('default')]);
+  const failure = lanes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return streams.map((stream) => results.get(stream)!);
 }
 
 export interface RestateRequest {
@@ -160,7 +177,10 @@ async function withRun<T>(
       result = await work(ctx);
     } catch (error) {
       const summary = await finish(error instanceof CancelledError ? 'cancelled' : 'failed', error).catch(() => undefined);
-      if (summary) log.info({ summary }, 'run summary');
+      if (summary) {
+        log.info({ summary }, 'run summary');
+        attachSummary(error, summary);
+      }
       throw error;
     }
     const summary = await finish('succeeded');
