@@ -1,10 +1,33 @@
+import { afterEach } from 'vitest';
 import { loadSettings, type DestinationTarget } from '../../src/config.js';
 import type { Destination } from '../../src/destinations/destination.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { silentLogger } from '../../src/log.js';
-import type { Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { runRestate, runSync, type RestateRequest, type SyncSummary } from '../../src/sync/run-sync.js';
 import { canonicalDecimal } from '../../src/util/decimal.js';
+import type { EngineFixture } from './engines.js';
+
+/**
+ * For a describe block: a fresh destination and a listening simulator per call, both closed and
+ * dropped after each test (with anything else registered through `onCleanup`).
+ */
+export function simulatedAccounts(engine: EngineFixture) {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const account = async (options: SimulatorOptions) => {
+    const fresh = await engine.fresh();
+    cleanups.push(fresh.cleanup);
+    const simulator = createSimulator(options);
+    const baseUrl = await simulator.listen();
+    cleanups.push(() => simulator.close());
+    return { ...fresh, simulator, baseUrl };
+  };
+  const onCleanup = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
+  return Object.assign(account, { onCleanup });
+}
 
 /** Runs a real sync (real SDK over HTTP) from a listening simulator into a destination. */
 export async function syncFrom(

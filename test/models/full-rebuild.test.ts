@@ -1,37 +1,27 @@
 import Orb from 'orb-billing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAccount } from '../../src/simulator/account.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { loadSettings } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { FACT_TABLES } from '../../src/schema/facts.js';
 import { runBuild } from '../../src/sync/run-sync.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { factsIn, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { factsIn, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const NOW = '2026-04-01T03:00:00Z';
 const SHAPE = { seed: 8, customers: 5, subscriptions: 7, days: 45 };
 const DAY_MS = 86_400_000;
 
 describe.each(ENGINES)('full rebuild against a month of incremental builds and restatements, on $name', (engine) => {
-  const running: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const stop of running.splice(0)) await stop();
-  });
+  const account = simulatedAccounts(engine);
 
   it('gives the same rows in every fact table (EXCEPT ALL both ways), equal to the truth', async () => {
-    const { target, schema, cleanup } = await engine.fresh();
-    const simulator: Simulator = createSimulator({ ...SHAPE, now: NOW });
-    const baseUrl = await simulator.listen();
-    running.push(async () => {
-      await simulator.close();
-      await cleanup();
-    });
-    const account = generateAccount({ ...SHAPE, now: new Date(NOW) });
+    const { target, schema, simulator, baseUrl } = await account({ ...SHAPE, now: NOW });
+    const generated = generateAccount({ ...SHAPE, now: new Date(NOW) });
     const orb = new Orb({ apiKey: 'k', baseURL: baseUrl, maxRetries: 0 });
-    const [first, second] = account.customers.filter((c) => account.subscriptionsByCustomer.get(c)?.length);
-    const metric = account.catalogue.metrics[1]!;
+    const [first, second] = generated.customers.filter((c) => generated.subscriptionsByCustomer.get(c)?.length);
+    const metric = generated.catalogue.metrics[1]!;
     const usage = (customerId: string, at: Date, amount: number) => ({ eventName: metric.eventName, timestamp: at, properties: { [metric.property]: amount }, customerId });
 
     await syncFrom(baseUrl, target, schema);

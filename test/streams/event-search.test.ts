@@ -1,15 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Orb from 'orb-billing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DestinationTarget } from '../../src/config.js';
 import { generateAccount } from '../../src/simulator/account.js';
 import { HOUR_MS, hourlyEvents, type UsageEvent } from '../../src/simulator/events.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { requestEventSearches } from '../../src/streams/event-search.js';
+import type { Simulator } from '../../src/simulator/index.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { simulatedAccounts, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const SHAPE = { seed: 3, customers: 8, subscriptions: 12, days: 40 };
 const NOW = '2026-05-20T09:00:00Z';
@@ -86,21 +86,12 @@ async function rejectingSearch(upstream: string): Promise<{ url: string; server:
 }
 
 describe.each(ENGINES)('event reconciliation into $name', (engine) => {
-  const running: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const stop of running.splice(0)) await stop();
-  });
+  const account = simulatedAccounts(engine);
 
   async function setUp() {
-    const fresh = await engine.fresh();
-    const simulator = createSimulator({ ...SHAPE, now: NOW });
-    running.push(async () => {
-      await simulator.close();
-      await fresh.cleanup();
-    });
-    const baseUrl = await simulator.listen();
-    await syncFrom(baseUrl, fresh.target, fresh.schema);
-    return { ...fresh, simulator, baseUrl };
+    const fresh = await account({ ...SHAPE, now: NOW });
+    await syncFrom(fresh.baseUrl, fresh.target, fresh.schema);
+    return fresh;
   }
 
   it('finds existing, deprecated, never-sent and old timestamped ids in batches of at most 500, each once; re-checks missing ones for a while', async () => {
@@ -200,7 +191,7 @@ describe.each(ENGINES)('event reconciliation into $name', (engine) => {
   it('fails the stream with Orb\'s detail when a search is rejected (400)', async () => {
     const { target, schema, baseUrl } = await setUp();
     const front = await rejectingSearch(baseUrl);
-    running.push(() => new Promise((resolve) => front.server.close(() => resolve())));
+    account.onCleanup(() => new Promise((resolve) => front.server.close(() => resolve())));
     await request(target, schema, [{ id: 'evt_1' }]);
     await expect(syncFrom(front.url, target, schema)).rejects.toThrow(/event_search.*400.*timeframe_start is too far in the past/);
   });

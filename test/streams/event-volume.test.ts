@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/simulator/index.js';
 import { ENGINES } from '../helpers/engines.js';
-import { syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { simulatedAccounts, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const SHAPE = { seed: 2, customers: 8, subscriptions: 12, days: 60 };
 const NOW = '2026-05-20T09:00:00Z';
@@ -15,21 +15,12 @@ const truthHours = (simulator: Simulator, from: Date, to: Date) =>
 const volumePages = (simulator: Simulator) => simulator.requests.log().filter((r) => r.path === '/events/volume');
 
 describe.each(ENGINES)('hourly event volume into $name', (engine) => {
-  const running: Array<{ simulator: Simulator; cleanup: () => Promise<void> }> = [];
-  afterEach(async () => {
-    for (const { simulator, cleanup } of running.splice(0)) {
-      await simulator.close();
-      await cleanup();
-    }
-  });
+  const account = simulatedAccounts(engine);
 
   async function setUp() {
-    const fresh = await engine.fresh();
-    const simulator = createSimulator({ ...SHAPE, now: NOW });
-    running.push({ simulator, cleanup: fresh.cleanup });
-    const baseUrl = await simulator.listen();
+    const fresh = await account({ ...SHAPE, now: NOW });
     const facts = () => withDestination(fresh.target, fresh.schema, async (d) => hours(await d.query('select hour, event_count from fct_hourly_event_volume')));
-    return { ...fresh, simulator, baseUrl, facts };
+    return { ...fresh, facts };
   }
 
   it('reads volumeDays of whole hours in ceil(hours / 100) pages, then late events in the re-read window', async () => {

@@ -1,31 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAccount } from '../../src/simulator/account.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { addDays, startOfLocalDay } from '../../src/util/time-zone.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { factsIn, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { factsIn, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const SHAPE = { seed: 4, customers: 6, subscriptions: 10, days: 90 };
 const NOW = '2026-11-30T06:00:00Z';
 const onOrAfter = (day: string) => (row: string) => row.slice('day='.length, 'day='.length + 10) >= day;
 
 describe.each(ENGINES)('subscription costs into $name', (engine) => {
-  const running: Array<{ simulator: Simulator; cleanup: () => Promise<void> }> = [];
-  afterEach(async () => {
-    for (const { simulator, cleanup } of running.splice(0)) {
-      await simulator.close();
-      await cleanup();
-    }
-  });
+  const account = simulatedAccounts(engine);
 
-  async function setUp() {
-    const fresh = await engine.fresh();
-    const simulator = createSimulator({ ...SHAPE, now: NOW });
-    running.push({ simulator, cleanup: fresh.cleanup });
-    const baseUrl = await simulator.listen();
-    return { ...fresh, simulator, baseUrl };
-  }
+  const setUp = () => account({ ...SHAPE, now: NOW });
 
   it('starts a start date inside a billing period with that day\'s own cost, and an earlier start date extends every subscription', async () => {
     const { target, schema, simulator, baseUrl } = await setUp();

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAccount } from '../../src/simulator/account.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { addDays, localDate, startOfLocalDay } from '../../src/util/time-zone.js';
+import type { Simulator } from '../../src/simulator/index.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { asFacts, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { asFacts, simulatedAccounts, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 // 90 days back from NOW cross the end of daylight saving time in Europe (Oct 25) and the US (Nov 1).
 const SHAPE = { seed: 5, customers: 8, subscriptions: 12, days: 90 };
@@ -33,22 +33,13 @@ function usageCalls(simulator: Simulator) {
 }
 
 describe.each(ENGINES)('subscription usage into $name', (engine) => {
-  const running: Array<{ simulator: Simulator; cleanup: () => Promise<void> }> = [];
-  afterEach(async () => {
-    for (const { simulator, cleanup } of running.splice(0)) {
-      await simulator.close();
-      await cleanup();
-    }
-  });
+  const account = simulatedAccounts(engine);
 
   async function setUp() {
-    const fresh = await engine.fresh();
-    const simulator = createSimulator({ ...SHAPE, now: NOW });
-    running.push({ simulator, cleanup: fresh.cleanup });
-    const baseUrl = await simulator.listen();
+    const fresh = await account({ ...SHAPE, now: NOW });
     const facts = (table: string, columns: string[]) =>
       withDestination(fresh.target, fresh.schema, async (d) => asFacts(await d.query(`select ${columns.join(', ')} from ${table}`), columns));
-    return { ...fresh, simulator, baseUrl, facts };
+    return { ...fresh, facts };
   }
 
   it('equals the daily usage truth for every day, subscription and metric, in a half-hour zone and on DST days, one call per active subscription', async () => {

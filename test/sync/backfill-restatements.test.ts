@@ -1,12 +1,11 @@
 import Orb from 'orb-billing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAccount } from '../../src/simulator/account.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { add, formatDecimal, parseDecimal, ZERO } from '../../src/util/decimal.js';
 import { addDays, localDate } from '../../src/util/time-zone.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { factsIn, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { factsIn, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const NOW = '2026-11-30T06:00:00Z';
 const SHAPE = { seed: 4, customers: 6, subscriptions: 10, days: 120 };
@@ -25,24 +24,15 @@ function totals(rows: ReadonlyArray<{ subscription_id: string; day: string; curr
 }
 
 describe.each(ENGINES)('backfill-aware restatement on $name', (engine) => {
-  const running: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const stop of running.splice(0)) await stop();
-  });
+  const account = simulatedAccounts(engine);
 
   async function synced() {
-    const fresh = await engine.fresh();
-    const simulator: Simulator = createSimulator({ ...SHAPE, now: NOW });
-    const baseUrl = await simulator.listen();
-    running.push(async () => {
-      await simulator.close();
-      await fresh.cleanup();
-    });
-    await syncFrom(baseUrl, fresh.target, fresh.schema, VOLUME);
-    return { ...fresh, simulator, baseUrl };
+    const fresh = await account({ ...SHAPE, now: NOW });
+    await syncFrom(fresh.baseUrl, fresh.target, fresh.schema, VOLUME);
+    return fresh;
   }
 
-  const account = generateAccount({ ...SHAPE, now: new Date(NOW) });
+  const generated = generateAccount({ ...SHAPE, now: new Date(NOW) });
 
   it.each([
     { name: "a customer's usage replaced 45..38 days back", scoped: true, replace: true },
@@ -54,9 +44,9 @@ describe.each(ENGINES)('backfill-aware restatement on $name', (engine) => {
       .filter((s) => s.status === 'active')
       .sort((a, b) => (a.start_date < b.start_date ? -1 : 1))[0]!;
     expect(subscription.start_date < '2026-10-15').toBe(true);
-    const customer = account.customersById.get(subscription.customer_id)!;
+    const customer = generated.customersById.get(subscription.customer_id)!;
     const metricId = simulator.truth.dailyUsage().find((u) => u.subscription_id === subscription.id)!.billable_metric_id;
-    const metric = account.catalogue.metrics.find((m) => m.id === metricId)!;
+    const metric = generated.catalogue.metrics.find((m) => m.id === metricId)!;
     const from = new Date(Date.parse(NOW) - 45 * DAY_MS);
     const to = new Date(Date.parse(NOW) - 38 * DAY_MS);
     const original = await withDestination(target, schema, factsIn);

@@ -1,16 +1,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config.js';
 import { RejectedRecordsError, UserError } from '../../src/errors.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator } from '../../src/simulator/index.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { ENGINES, postgresUrl } from '../helpers/engines.js';
-import { factsIn, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { factsIn, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const SHAPE = { seed: 12, customers: 5, subscriptions: 8, days: 40 };
 const NOW = '2026-08-20T09:00:00Z';
@@ -19,21 +19,9 @@ const NOW = '2026-08-20T09:00:00Z';
 type CostsBody = { data: Array<{ timeframe_end: string; total: string; per_price_costs: Array<{ total: string }> }> };
 
 describe.each(ENGINES)('no wrong number exits 0, nothing crashes: $name', (engine) => {
-  const running: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const stop of running.splice(0)) await stop();
-  });
+  const account = simulatedAccounts(engine);
 
-  async function setUp(options: { now?: string } = {}) {
-    const fresh = await engine.fresh();
-    const simulator: Simulator = createSimulator({ ...SHAPE, now: options.now ?? NOW });
-    const baseUrl = await simulator.listen();
-    running.push(async () => {
-      await simulator.close();
-      await fresh.cleanup();
-    });
-    return { ...fresh, simulator, baseUrl };
-  }
+  const setUp = (options: { now?: string } = {}) => account({ ...SHAPE, now: options.now ?? NOW });
 
   it('rejects only the day with an amount like "1e5", keeps the other days, holds the cursor, exits non-zero naming it', async () => {
     const { target, schema, simulator, baseUrl } = await setUp();

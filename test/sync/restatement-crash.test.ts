@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAccount } from '../../src/simulator/account.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { factsIn, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { factsIn, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const BIN = join(import.meta.dirname, '../../bin/orb-sync.js');
 const NOW = '2026-10-20T04:00:00Z';
@@ -34,25 +33,16 @@ function syncKilledWhileRestating(env: Record<string, string>, delayMs: number):
 }
 
 describe.each(ENGINES)('a sync killed during a backfill restatement, on $name', (engine) => {
-  const running: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const stop of running.splice(0)) await stop();
-  });
+  const account = simulatedAccounts(engine);
 
   it('leaves the old facts or the new ones; the next run completes the restatement once, exactly', async () => {
-    const { target, schema, cleanup } = await engine.fresh();
-    const simulator: Simulator = createSimulator({ ...SHAPE, now: NOW });
-    const baseUrl = await simulator.listen();
-    running.push(async () => {
-      await simulator.close();
-      await cleanup();
-    });
+    const { target, schema, simulator, baseUrl } = await account({ ...SHAPE, now: NOW });
     await syncFrom(baseUrl, target, schema);
     const before = await withDestination(target, schema, factsIn);
 
-    const account = generateAccount({ ...SHAPE, now: new Date(NOW) });
-    const customer = account.customers.find((c) => account.subscriptionsByCustomer.get(c)?.length)!;
-    const metric = account.catalogue.metrics[0]!;
+    const generated = generateAccount({ ...SHAPE, now: new Date(NOW) });
+    const customer = generated.customers.find((c) => generated.subscriptionsByCustomer.get(c)?.length)!;
+    const metric = generated.catalogue.metrics[0]!;
     const from = new Date(Date.parse(NOW) - 40 * DAY_MS);
     const id = await backfill(baseUrl, {
       from,

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { add, canonicalDecimal, formatDecimal, parseDecimal, ZERO } from '../../src/util/decimal.js';
 import { ENGINES } from '../helpers/engines.js';
-import { factsIn, restateFrom, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { factsIn, restateFrom, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 const NOW = '2026-11-30T06:00:00Z';
 const SHAPE = { seed: 4, customers: 6, subscriptions: 10, days: 90 };
@@ -23,21 +22,12 @@ function totals(rows: ReadonlyArray<{ currency: string; total: string }>): Map<s
 }
 
 describe.each(ENGINES)('restatements on $name', (engine) => {
-  const running: Array<{ simulator: Simulator; cleanup: () => Promise<void> }> = [];
-  afterEach(async () => {
-    for (const { simulator, cleanup } of running.splice(0)) {
-      await simulator.close();
-      await cleanup();
-    }
-  });
+  const account = simulatedAccounts(engine);
 
   async function synced() {
-    const fresh = await engine.fresh();
-    const simulator = createSimulator({ ...SHAPE, now: NOW });
-    running.push({ simulator, cleanup: fresh.cleanup });
-    const baseUrl = await simulator.listen();
-    await syncFrom(baseUrl, fresh.target, fresh.schema);
-    return { ...fresh, simulator, baseUrl };
+    const fresh = await account({ ...SHAPE, now: NOW });
+    await syncFrom(fresh.baseUrl, fresh.target, fresh.schema);
+    return fresh;
   }
 
   it('restate by hand after a retroactive price edit: exact inside the scope, untouched outside, recorded; a rerun records a zero delta', async () => {
