@@ -9,9 +9,27 @@ import { count } from './run-summary.js';
 /** One partition's part of a commit: its versions, its new cursor, the days its read covered. */
 export interface CommitItem {
   readonly partition: string;
-  readonly versions: readonly StagedVersion[];
+  readonly versions: readonly KeyedVersion[];
   readonly cursor?: string;
   readonly coverage?: Coverage;
+}
+
+/** A version with its identity and content hash, worked out before the writer's turn. */
+export interface KeyedVersion {
+  readonly key: string;
+  readonly hash: string;
+  readonly version: StagedVersion;
+}
+
+/**
+ * The last version of each record (one read can hold a record many times: a price in every cost
+ * day), keyed and hashed. Callers do this while other reads are in flight, so the single writer's
+ * transactions hold only the engine's work.
+ */
+export function keyedVersions(versions: readonly StagedVersion[]): KeyedVersion[] {
+  const byKey = new Map<string, StagedVersion>();
+  for (const version of versions) byKey.set(versionKey(version.table, version.row), version);
+  return [...byKey].map(([key, version]) => ({ key, version, hash: contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]) }));
 }
 
 /** commitBatch for one partition. */
@@ -23,26 +41,23 @@ export function commitVersions(
   cursor: string | undefined,
   coverage?: Coverage,
 ): Promise<number> {
-  return commitBatch(ctx, stream, [{ partition, versions, cursor, coverage }]);
+  return commitBatch(ctx, stream, [{ partition, versions: keyedVersions(versions), cursor, coverage }]);
 }
 
 /**
  * Appends the versions whose content changed and advances each partition's cursor in ONE
  * transaction, so a crash leaves either both or neither. The loader fills each staging row's
  * run_id, load_id (one per commit: higher is newer), extracted_at and content_hash. Several
- * partitions share a commit to spare the engines a commit (and its fsync) per partition.
+ * partitions share a commit to spare the engines a commit (and its fsync) per partition, and
+ * each lookup is one query per commit, not one per partition.
  */
 export async function commitBatch(ctx: StreamContext, stream: string, items: readonly CommitItem[]): Promise<number> {
   if (items.every((item) => item.versions.length === 0 && item.cursor === undefined && item.coverage === undefined)) return 0;
   const perTable = new Map<string, number>();
   const loaded = await ctx.destination.transaction(async (tx) => {
     perTable.clear();
-    const versions: StagedVersion[] = [];
-    for (const item of items) {
-      versions.push(...item.versions);
-      if (item.coverage) versions.push(...(await goneVersions(tx, item.coverage, item.versions)));
-    }
-    const changed = await changedVersions(tx, versions);
+    const versions = items.flatMap((item) => item.versions);
+    const changed = await changedVersions(tx, [...versions, ...(await goneVersions(tx, items))]);
     let loaded = 0;
     if (changed.length > 0) {
       const loadId = await nextLoadId(tx);
@@ -64,7 +79,7 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
         perTable.set(table.name, rows.length);
       }
     }
-    for (const item of items) if (item.cursor !== undefined) await saveCursor(tx, ctx.runId, stream, item.partition, item.cursor);
+    await saveCursors(tx, ctx.runId, stream, items);
     return loaded;
   });
   // Counted once committed.
@@ -74,21 +89,28 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
 }
 
 /**
- * Deleted versions of the stored days the coverage holds that `versions` does not: Orb no longer
- * returns them (a backfill removed the usage, a cancellation was backdated).
+ * Deleted versions of the stored days the items' coverages hold and their versions do not: Orb
+ * no longer returns them (a backfill removed the usage, a cancellation was backdated).
  */
-async function goneVersions(tx: LoadTransaction, coverage: Coverage, versions: readonly StagedVersion[]): Promise<StagedVersion[]> {
-  const { table } = coverage;
-  const returned = new Set(versions.filter((v) => v.table === table).map((v) => versionKey(table, v.row)));
-  const partition = Object.entries(coverage.partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
-  const { rows: stored } = await sql<Record<string, SqlValue>>`
-    select ${sql.join(table.versionKey.map((column) => sql.ref(column)))} from ${sql.table(latestViewName(table))}
-    where ${sql.join(partition, sql` and `)} and day >= ${coverage.from} and day < ${coverage.to}
-      and not coalesce(is_deleted, false)`.execute(tx.db);
-  const empty = Object.fromEntries(Object.keys(table.columns).filter((c) => !LOADER_COLUMNS.has(c)).map((c) => [c, null]));
-  return stored
-    .filter((row) => !returned.has(versionKey(table, row)))
-    .map((row) => ({ table, row: { ...empty, ...row, is_deleted: true } as StagingRow, children: [] }));
+async function goneVersions(tx: LoadTransaction, items: readonly CommitItem[]): Promise<KeyedVersion[]> {
+  const returned = new Set(items.flatMap((item) => item.versions.map(({ key }) => key)));
+  const gone: StagedVersion[] = [];
+  for (const chunk of chunks(items.filter((item) => item.coverage !== undefined), 100)) {
+    for (const table of new Set(chunk.map((item) => item.coverage!.table))) {
+      const covered = chunk.map((item) => item.coverage!).filter((coverage) => coverage.table === table);
+      const ranges = covered.map(({ partition, from, to }) =>
+        sql`(${sql.join(Object.entries(partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)} and day >= ${from} and day < ${to})`,
+      );
+      const { rows: stored } = await sql<Record<string, SqlValue>>`
+        select ${sql.join(table.versionKey.map((column) => sql.ref(column)))} from ${sql.table(latestViewName(table))}
+        where (${sql.join(ranges, sql` or `)}) and not coalesce(is_deleted, false)`.execute(tx.db);
+      const empty = Object.fromEntries(Object.keys(table.columns).filter((c) => !LOADER_COLUMNS.has(c)).map((c) => [c, null]));
+      for (const row of stored) {
+        if (!returned.has(versionKey(table, row))) gone.push({ table, row: { ...empty, ...row, is_deleted: true } as StagingRow, children: [] });
+      }
+    }
+  }
+  return keyedVersions(gone);
 }
 
 const LOADER_COLUMNS = new Set(['run_id', 'load_id', 'extracted_at', 'content_hash']);
@@ -102,18 +124,18 @@ function keyValue(value: unknown): SqlValue {
   return value instanceof Date ? value.toISOString() : (value as SqlValue);
 }
 
+function chunks<T>(values: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < values.length; i += size) result.push(values.slice(i, i + size));
+  return result;
+}
+
 /**
  * The versions that differ from the latest stored version of their key, one per key (the last
  * one given wins: a customer embedded in two subscriptions of one page is appended once).
  */
-async function changedVersions(tx: LoadTransaction, versions: readonly StagedVersion[]) {
-  const byKey = new Map<string, StagedVersion>();
-  for (const version of versions) byKey.set(versionKey(version.table, version.row), version);
-  const latest = [...byKey].map(([key, version]) => ({
-    key,
-    version,
-    hash: contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]),
-  }));
+async function changedVersions(tx: LoadTransaction, versions: readonly KeyedVersion[]): Promise<KeyedVersion[]> {
+  const latest = [...new Map(versions.map((keyed) => [keyed.key, keyed])).values()];
   const stored = new Map<string, string>();
   for (const table of new Set(latest.map(({ version }) => version.table))) {
     const ofTable = latest.filter(({ version }) => version.table === table).map(({ version }) => version);
@@ -138,18 +160,23 @@ async function nextLoadId(tx: LoadTransaction): Promise<string> {
   return String(rows[0]!.id);
 }
 
-async function saveCursor(tx: LoadTransaction, runId: string, stream: string, partition: string, cursor: string): Promise<void> {
-  await tx.db
-    .insertInto('sync_state')
-    .values({ stream, partition_key: partition, cursor_value: cursor, run_id: runId, updated_at: new Date() })
-    .onConflict((conflict) =>
-      conflict.columns(['stream', 'partition_key']).doUpdateSet((eb) => ({
-        cursor_value: eb.ref('excluded.cursor_value'),
-        run_id: eb.ref('excluded.run_id'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+/** Each item's new cursor, in one statement per commit (the last of a partition wins). */
+async function saveCursors(tx: LoadTransaction, runId: string, stream: string, items: readonly CommitItem[]): Promise<void> {
+  const cursors = new Map(items.filter((item) => item.cursor !== undefined).map((item) => [item.partition, item.cursor!]));
+  const updatedAt = new Date();
+  for (const chunk of chunks([...cursors], 1000)) {
+    await tx.db
+      .insertInto('sync_state')
+      .values(chunk.map(([partition, cursor]) => ({ stream, partition_key: partition, cursor_value: cursor, run_id: runId, updated_at: updatedAt })))
+      .onConflict((conflict) =>
+        conflict.columns(['stream', 'partition_key']).doUpdateSet((eb) => ({
+          cursor_value: eb.ref('excluded.cursor_value'),
+          run_id: eb.ref('excluded.run_id'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function loadCursors(ctx: StreamContext, stream: string): Promise<Map<string, string>> {

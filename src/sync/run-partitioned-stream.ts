@@ -1,10 +1,16 @@
 import { invalidReason } from '../errors.js';
 import { PaginationError } from '../orb/orb-api.js';
 import type { PartitionedStream, StagedVersion, StreamContext, StreamResult, Window } from '../streams/stream.js';
-import { commitBatch, loadCursors, recordReject, type CommitItem } from './loader.js';
+import { commitBatch, keyedVersions, loadCursors, recordReject, type CommitItem } from './loader.js';
 
 /** A commit takes at most this many partitions, rows, or milliseconds of waiting partitions. */
 const BATCH = { partitions: 50, rows: 20_000, waitMs: 1_000 };
+/**
+ * Rows read but not yet committed, beyond which the workers wait for the writer: reading is often
+ * faster than loading (the writer is shared by both lanes), and without this bound what is
+ * waiting to be loaded grows with the account.
+ */
+const MAX_UNCOMMITTED_ROWS = 2 * BATCH.rows;
 
 /**
  * One Orb call per partition, `concurrency` in flight. Each partition's rows and its new cursor
@@ -24,15 +30,25 @@ export async function runPartitionedStream<P, Unit>(ctx: StreamContext, stream: 
   ctx.onProgress?.({ stream: stream.name, phase: 'start', done: 0, total: partitions.length, perSecond });
   let batch: CommitItem[] = [];
   let batchRows = 0;
+  let uncommittedRows = 0;
   let batchTimer: NodeJS.Timeout | undefined;
 
   const flush = (): Promise<void> => {
     clearTimeout(batchTimer);
     batchTimer = undefined;
     const items = batch;
+    const rows = batchRows;
     batch = [];
     batchRows = 0;
-    if (items.length > 0) writes = writes.then(async () => void (rowsLoaded += await commitBatch(ctx, stream.name, items)));
+    if (items.length > 0) {
+      writes = writes.then(async () => {
+        try {
+          rowsLoaded += await commitBatch(ctx, stream.name, items);
+        } finally {
+          uncommittedRows -= rows;
+        }
+      });
+    }
     return writes;
   };
 
@@ -56,10 +72,15 @@ export async function runPartitionedStream<P, Unit>(ctx: StreamContext, stream: 
     const next = stream.nextCursor(acceptedBeforeReject, partition, window, cursor, ctx);
     // A read with a rejected unit did not return everything it covers: nothing is taken as gone.
     const coverage = held ? undefined : stream.coverage?.(acceptedBeforeReject, partition, window, ctx);
-    batch.push({ partition: key, versions, cursor: next, coverage });
-    batchRows += versions.reduce((rows, v) => rows + 1 + v.children.reduce((n, child) => n + child.rows.length, 0), 0);
+    // Only the last version of each record waits for the writer (the loader would keep only it).
+    const latest = keyedVersions(versions);
+    const rows = latest.reduce((sum, { version }) => sum + 1 + version.children.reduce((n, child) => n + child.rows.length, 0), 0);
+    batch.push({ partition: key, versions: latest, cursor: next, coverage });
+    batchRows += rows;
+    uncommittedRows += rows;
     if (batch.length >= BATCH.partitions || batchRows >= BATCH.rows) await flush();
     else batchTimer ??= setTimeout(() => void flush().catch(() => undefined), BATCH.waitMs);
+    if (uncommittedRows > MAX_UNCOMMITTED_ROWS) await writes;
   };
 
   const process = async (partition: P): Promise<void> => {
