@@ -1,20 +1,39 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CompiledQuery, sql } from 'kysely';
-import type { Destination } from './destination.js';
+import type { Destination, Engine } from './destination.js';
 
 const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
+/** `NNN_name.sql` runs on both engines; `NNN_name.duckdb.sql` with `NNN_name.postgres.sql` is one migration written per engine. */
+const MIGRATION_FILE = /^(\d{3}_[a-z0-9_]+)(?:\.(duckdb|postgres))?\.sql$/;
+const ENGINES: readonly Engine[] = ['duckdb', 'postgres'];
+
 export interface Migration {
   version: string;
-  text: string;
+  text: Readonly<Record<Engine, string>>;
 }
 
 export function listMigrations(dir = SQL_DIR): Migration[] {
-  return readdirSync(dir)
-    .filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file))
-    .sort()
-    .map((file) => ({ version: file.replace(/\.sql$/, ''), text: readFileSync(`${dir}/${file}`, 'utf8') }));
+  const texts = new Map<string, Partial<Record<Engine, string>>>();
+  for (const file of readdirSync(dir)) {
+    const [, version, engine] = MIGRATION_FILE.exec(file) ?? [];
+    if (!version) continue;
+    const text = readFileSync(`${dir}/${file}`, 'utf8');
+    const entry = texts.get(version) ?? {};
+    for (const e of engine ? [engine as Engine] : ENGINES) {
+      if (entry[e] !== undefined) throw new Error(`sql/${file}: migration ${version} already has SQL for ${e}`);
+      entry[e] = text;
+    }
+    texts.set(version, entry);
+  }
+  return [...texts.keys()].sort().map((version) => {
+    const { duckdb, postgres } = texts.get(version)!;
+    if (duckdb === undefined || postgres === undefined) {
+      throw new Error(`sql/${version}: a migration written per engine needs both ${version}.duckdb.sql and ${version}.postgres.sql`);
+    }
+    return { version, text: { duckdb, postgres } };
+  });
 }
 
 /**
@@ -28,7 +47,7 @@ export async function migrate(destination: Destination, migrations = listMigrati
   const pending = migrations.filter((migration) => !applied.has(migration.version));
   for (const migration of pending) {
     await destination.transaction(async ({ db }) => {
-      await db.executeQuery(CompiledQuery.raw(migration.text));
+      await db.executeQuery(CompiledQuery.raw(migration.text[destination.engine]));
       await db.insertInto('schema_migrations').values({ version: migration.version, applied_at: new Date() }).execute();
     });
   }

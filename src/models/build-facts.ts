@@ -3,6 +3,7 @@ import type { Db, Destination } from '../destinations/destination.js';
 import type { SqlValue } from '../destinations/normalize.js';
 import { UserError } from '../errors.js';
 import { FACT_TABLES } from '../schema/facts.js';
+import type { FactTable } from '../schema/table.js';
 import { add, compare, formatDecimal, parseDecimal } from '../util/decimal.js';
 import { addDays } from '../util/time-zone.js';
 import { loadModels, type Model } from './build-models.js';
@@ -53,13 +54,14 @@ export async function buildFacts(
     await hooks.before?.(db);
 
     const rows: Record<string, number> = {};
-    for (const model of models.filter((m) => m.materialized === 'table')) {
-      const columns = factColumns(model.name).join(', ');
+    const tables = models.filter((m) => m.materialized === 'table');
+    for (const model of tables) {
+      const columns = Object.keys(factTable(model.name).columns).join(', ');
       await run(db, `delete from ${model.name}${model.scoped ? ` where ${inScope(model.name)}` : ''}`);
       const result = await run(db, `insert into ${model.name} (${columns}) select ${columns} from (${model.select}) model`);
       rows[model.name] = Number(result.numAffectedRows ?? 0);
     }
-    await audit(db);
+    await audit(db, tables, full);
     const lookbackRestatement = recordLookback ? await recordLookbackRestatement(db, before, runId) : undefined;
     await hooks.after?.(db);
 
@@ -87,16 +89,36 @@ async function fillBuildScope(db: Db, scope: BuildScope): Promise<void> {
       await db.insertInto('build_scope').values(batch).execute();
     }
   }
-  await sql`update build_scope set built_through_day =
-    (select max(f.day) from fct_daily_subscription_costs f where f.subscription_id = build_scope.subscription_id)`.execute(db);
+  // One aggregate joined in, not a subquery per subscription: PostgreSQL runs that as a scan of
+  // the facts per row, which only the facts' former primary key made cheap.
+  await sql`update build_scope set built_through_day = f.last_day
+    from (select subscription_id, max(day) as last_day from fct_daily_subscription_costs group by subscription_id) f
+    where f.subscription_id = build_scope.subscription_id`.execute(db);
 }
 
 /**
- * The build's audits; any finding rolls the whole build back. For each subscription and billing
- * period whose days are all in the facts, Σ daily total equals Orb's cumulative total at the
- * period's last synced day, to the last decimal.
+ * The build's audits; any finding rolls the whole build back. Each fact table has one row per its
+ * grain (no key enforces it: see FactTable), checked over what this build wrote: in a scoped
+ * build, a scoped model's scope (its grain holds day and subscription, so new rows cannot collide
+ * with the rest); else the whole table. And for each subscription and billing period whose days
+ * are all in the facts, Σ daily total equals Orb's cumulative total at the period's last synced
+ * day, to the last decimal.
  */
-async function audit(db: Db): Promise<void> {
+async function audit(db: Db, models: Model[], full: boolean): Promise<void> {
+  for (const model of models) {
+    const grain = factTable(model.name).grain.join(', ');
+    const { rows: duplicates } = await run(
+      db,
+      `select ${grain}, count(*) as n from ${model.name}${model.scoped && !full ? ` where ${inScope(model.name)}` : ''}
+       group by ${grain} having count(*) > 1 order by ${grain} limit 1`,
+    );
+    const duplicate = duplicates[0];
+    if (duplicate) {
+      const { n, ...key } = duplicate;
+      throw new UserError(`audit failed, facts not changed: ${model.name} has ${n} rows for (${grain}) = (${Object.values(key).join(', ')})`);
+    }
+  }
+
   const { rows } = await sql<{ subscription_id: string; period_start: string; cumulative_total: string; total: string | null }>`
     with periods as (
       select subscription_id, period_start, min(day) as first_day, max(day) as last_day,
@@ -210,11 +232,11 @@ export async function insertRestatement(db: Db, restatement: NewRestatement): Pr
   return id;
 }
 
-/** A table model's columns, from its table's declaration (the DDL in sql/ matches it: test/schema). */
-function factColumns(model: string): string[] {
+/** A table model's declaration: its columns (the DDL in sql/ matches them: test/schema) and grain. */
+function factTable(model: string): FactTable {
   const table = FACT_TABLES.find((t) => t.name === model);
   if (!table) throw new Error(`model ${model} has no declared fact table: add it to src/schema/facts.ts and its DDL under sql/`);
-  return Object.keys(table.columns);
+  return table;
 }
 
 function sameDecimal(a: string | undefined, b: string | undefined): boolean {

@@ -1,8 +1,8 @@
-import { defineTable } from './table.js';
+import { defineFactTable } from './table.js';
 
-/** The public fact tables (the analysts' contract); models/fct_*.sql fill them. */
+/** The public fact tables (the analysts' contract); models/fct_*.sql fill them, one row per grain. */
 
-export const FCT_DAILY_COSTS = defineTable('fct_daily_costs', {
+export const FCT_DAILY_COSTS = defineFactTable('fct_daily_costs', ['day', 'subscription_id', 'price_id'], {
   day: 'date',
   subscription_id: 'text',
   customer_id: 'text',
@@ -16,7 +16,7 @@ export const FCT_DAILY_COSTS = defineTable('fct_daily_costs', {
   total: 'decimal',
 });
 
-export const FCT_DAILY_SUBSCRIPTION_COSTS = defineTable('fct_daily_subscription_costs', {
+export const FCT_DAILY_SUBSCRIPTION_COSTS = defineFactTable('fct_daily_subscription_costs', ['day', 'subscription_id'], {
   day: 'date',
   subscription_id: 'text',
   customer_id: 'text',
@@ -27,7 +27,7 @@ export const FCT_DAILY_SUBSCRIPTION_COSTS = defineTable('fct_daily_subscription_
   total: 'decimal',
 });
 
-export const FCT_DAILY_USAGE = defineTable('fct_daily_usage', {
+export const FCT_DAILY_USAGE = defineFactTable('fct_daily_usage', ['day', 'subscription_id', 'billable_metric_id'], {
   day: 'date',
   subscription_id: 'text',
   customer_id: 'text',
@@ -35,7 +35,7 @@ export const FCT_DAILY_USAGE = defineTable('fct_daily_usage', {
   quantity: 'decimal',
 });
 
-export const FCT_DAILY_USAGE_BY_GROUP = defineTable('fct_daily_usage_by_group', {
+export const FCT_DAILY_USAGE_BY_GROUP = defineFactTable('fct_daily_usage_by_group', ['day', 'subscription_id', 'billable_metric_id', 'group_key', 'group_value'], {
   day: 'date',
   subscription_id: 'text',
   customer_id: 'text',
@@ -45,12 +45,12 @@ export const FCT_DAILY_USAGE_BY_GROUP = defineTable('fct_daily_usage_by_group', 
   quantity: 'decimal',
 });
 
-export const FCT_HOURLY_EVENT_VOLUME = defineTable('fct_hourly_event_volume', {
+export const FCT_HOURLY_EVENT_VOLUME = defineFactTable('fct_hourly_event_volume', ['hour'], {
   hour: 'timestamptz',
   event_count: 'bigint',
 });
 
-export const FCT_EVENT_RECONCILIATION = defineTable('fct_event_reconciliation', {
+export const FCT_EVENT_RECONCILIATION = defineFactTable('fct_event_reconciliation', ['event_id'], {
   event_id: 'text',
   status: 'text',
   customer_id: 'text?',

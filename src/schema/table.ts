@@ -28,6 +28,14 @@ export interface StagingTable<Name extends string = string, C extends Columns = 
   readonly versionedWith?: StagingTable;
 }
 
+/**
+ * A public fact table: `grain` is the columns that identify a row. No key enforces it (an index
+ * would make every build pay for its upkeep); each model build audits it instead.
+ */
+export interface FactTable<Name extends string = string, C extends Columns = Columns> extends TableDef<Name, C> {
+  readonly grain: readonly string[];
+}
+
 /** What a column holds when read (normalised, see destinations/normalize.ts) and when written. */
 interface KindTypes {
   text: [string, string];
@@ -61,6 +69,14 @@ export type StagingRow<T extends TableDef = TableDef> = Omit<LoadRow<T>, LoaderC
 
 export function defineTable<const Name extends string, const C extends Columns>(name: Name, columns: C): TableDef<Name, C> {
   return { name, columns };
+}
+
+export function defineFactTable<const Name extends string, const C extends Columns>(
+  name: Name,
+  grain: ReadonlyArray<keyof C & string>,
+  columns: C,
+): FactTable<Name, C> {
+  return { name, grain, columns };
 }
 
 /** Bookkeeping columns the loader fills: every staging table starts with them (DDL order). */

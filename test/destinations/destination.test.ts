@@ -44,6 +44,10 @@ describe.each(ENGINES)('$name destination', (engine) => {
       row(1n, 'tab\there, newline\nthere, back\\slash, quote\'s', '0.000000000000000001', new Date('2026-03-01T18:30:00.123Z'), '2026-03-02', '{"a":[1,2]}'),
       row(2, null, '-99999999999999999999.999999999999999999', new Date('2026-11-01T07:00:00Z'), '2026-11-01', 'null'),
       row(3, 'ünïcødé ✓', '12.50', null, null, null),
+      // Each character COPY must escape, alone in its value.
+      row(4, 'C:\\back\\slash', null, null, null, null),
+      row(5, 'line\nfeed', null, null, null, null),
+      row(6, 'carriage\rreturn', null, null, null, null),
     ];
     await destination.transaction((tx) => tx.bulkLoad(SAMPLE, rows));
     const back = await destination.query('select id, label, amount, happened_at, day, doc from sample order by id');
@@ -51,16 +55,23 @@ describe.each(ENGINES)('$name destination', (engine) => {
       { id: '1', label: "tab\there, newline\nthere, back\\slash, quote's", amount: '0.000000000000000001', happened_at: '2026-03-01T18:30:00.123Z', day: '2026-03-02', doc: '{"a":[1,2]}' },
       { id: '2', label: null, amount: '-99999999999999999999.999999999999999999', happened_at: '2026-11-01T07:00:00.000Z', day: '2026-11-01', doc: 'null' },
       { id: '3', label: 'ünïcødé ✓', amount: '12.5', happened_at: null, day: null, doc: null },
+      { id: '4', label: 'C:\\back\\slash', amount: null, happened_at: null, day: null, doc: null },
+      { id: '5', label: 'line\nfeed', amount: null, happened_at: null, day: null, doc: null },
+      { id: '6', label: 'carriage\rreturn', amount: null, happened_at: null, day: null, doc: null },
     ]);
     // Sums stay exact at full width on both engines.
-    expect(await destination.query('select sum(amount) as s, count(*) as n from sample')).toEqual([
+    expect(await destination.query('select sum(amount) as s, count(amount) as n from sample')).toEqual([
       { s: '-99999999999999999987.499999999999999998', n: '3' },
     ]);
   });
 
-  it('refuses an amount with more decimals than the column holds instead of rounding it', async () => {
-    const load = destination.transaction((tx) => tx.bulkLoad(SAMPLE, [row(1, 'x', '0.0000000000000000001', null, null, null)]));
-    await expect(load).rejects.toThrow(/decimal places|does not fit|numeric|out of range/i);
+  it.each([
+    ['more decimals than the column holds, instead of rounding it', '0.0000000000000000001'],
+    ['more digits before the point than the column holds', '100000000000000000000'],
+    ['no number at all, which PostgreSQL would store', 'NaN'],
+  ])('refuses an amount with %s', async (_, amount) => {
+    const load = destination.transaction((tx) => tx.bulkLoad(SAMPLE, [row(1, 'x', amount, null, null, null)]));
+    await expect(load).rejects.toThrow(/decimal places|does not fit|not a decimal/i);
     expect(await destination.query('select count(*) as n from sample')).toEqual([{ n: '0' }]);
   });
 

@@ -3,7 +3,8 @@ import type { Destination } from '../../src/destinations/destination.js';
 import { migrate } from '../../src/destinations/migrate.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { DECLARED_TABLES, isStagingTable } from '../../src/schema/database.js';
-import { columnKind, isNullable, type ColumnKind, type TableDef } from '../../src/schema/table.js';
+import { FACT_TABLES } from '../../src/schema/facts.js';
+import { columnKind, isNullable, type ColumnKind, type Columns, type TableDef } from '../../src/schema/table.js';
 import { ENGINES } from '../helpers/engines.js';
 
 /** information_schema's data_type per engine, as the declaration's column kind. */
@@ -62,6 +63,22 @@ describe.each(ENGINES)('table declarations against the migrated $name schema', (
 
   it.each(DECLARED_TABLES.map((table) => [table.name, table] as const))('%s: columns, order, types and nullability match', async (_, table) => {
     expect(await migrated(table.name)).toEqual(declared(table));
+  });
+
+  it('gives every fact table a grain of NOT NULL columns, and no key on the table (each model build audits the grain)', async () => {
+    for (const table of FACT_TABLES) {
+      const columns: Columns = table.columns;
+      for (const column of table.grain) {
+        const spec = columns[column];
+        expect(spec !== undefined && !isNullable(spec), `${table.name}.${column} is a NOT NULL column`).toBe(true);
+      }
+    }
+    const keys = await destination.query(
+      `select table_name, constraint_type from information_schema.table_constraints
+       where table_catalog = current_database() and table_schema = $1 and constraint_type in ('PRIMARY KEY', 'UNIQUE')`,
+      [destination.schema],
+    );
+    expect(keys.filter((k) => FACT_TABLES.some((t) => t.name === k.table_name))).toEqual([]);
   });
 
   it('gives every staging table its version key columns (a child its parent\'s key)', () => {
