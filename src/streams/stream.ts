@@ -169,6 +169,24 @@ export interface Window {
   readonly to: Date;
 }
 
+/** A subscription as the per-subscription streams (costs, usage) read it. */
+export interface SubscriptionPartition {
+  subscription_id: string;
+  customer_timezone: string;
+  start_date: string;
+  end_date: string | null;
+}
+
+/** Every subscription, or only a restatement's re-read. */
+export async function subscriptionPartitions(ctx: StreamContext): Promise<SubscriptionPartition[]> {
+  const subscriptions = await ctx.destination.db
+    .selectFrom('raw_subscriptions_latest')
+    .select(['subscription_id', 'customer_timezone', 'start_date', 'end_date'])
+    .orderBy('subscription_id')
+    .execute();
+  return rereadOnly(subscriptions, ctx);
+}
+
 /** The partitions of a restatement's re-read (its subscriptions), or all of them. */
 export function rereadOnly<P extends { subscription_id: string }>(partitions: P[], ctx: StreamContext): P[] {
   return ctx.reread ? partitions.filter((p) => ctx.reread!.has(p.subscription_id)) : partitions;

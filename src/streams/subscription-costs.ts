@@ -5,14 +5,7 @@ import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../sch
 import { addDays, dayEndingAt, localDate, startOfLocalDay } from '../util/time-zone.js';
 import { instant, money, quantity } from './fields.js';
 import { priceVersion } from './prices.js';
-import { childRows, rereadOnly, version, type PartitionedStream, type StagedVersion, type StreamContext, type Window } from './stream.js';
-
-interface CostPartition {
-  subscription_id: string;
-  customer_timezone: string;
-  start_date: string;
-  end_date: string | null;
-}
+import { childRows, subscriptionPartitions, version, type PartitionedStream, type SubscriptionPartition, type StagedVersion, type StreamContext, type Window } from './stream.js';
 
 /** A cumulative window: Orb's total since `timeframe_start` (the billing period start) up to the end of `day`. */
 type CostDay = z.output<typeof windowShape> & { day: string; beforeStartDate: boolean; prices: StagedVersion[] };
@@ -55,20 +48,12 @@ function readCursor(text: string | undefined): CostCursor | undefined {
  * date, reads begin the day before it: that day is only the start date's starting point (models
  * keep a day only when it starts its period or the day before it was read in the same response).
  */
-export const subscriptionCostsStream: PartitionedStream<CostPartition, CostDay> = {
+export const subscriptionCostsStream: PartitionedStream<SubscriptionPartition, CostDay> = {
   kind: 'partitioned',
   name: 'subscription_costs',
   endpoint: 'analytics',
   restates: true,
-  partitions: async (ctx) =>
-    rereadOnly(
-      await ctx.destination.db
-        .selectFrom('raw_subscriptions_latest')
-        .select(['subscription_id', 'customer_timezone', 'start_date', 'end_date'])
-        .orderBy('subscription_id')
-        .execute(),
-      ctx,
-    ),
+  partitions: subscriptionPartitions,
   partitionKey: (s) => s.subscription_id,
   window: (s, cursorText, ctx) => {
     const cursor = readCursor(cursorText);

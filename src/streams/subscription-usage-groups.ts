@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { RAW_SUBSCRIPTION_USAGE_GROUP_DAYS, RAW_SUBSCRIPTION_USAGE_GROUPS } from '../schema/staging.js';
-import { childRows, nextWatermark, rereadOnly, version, type PartitionedStream } from './stream.js';
+import { childRows, nextWatermark, rereadOnly, version, type PartitionedStream, type SubscriptionPartition } from './stream.js';
 import {
   describeUsageDay,
   parseUsageDay,
@@ -11,11 +11,10 @@ import {
   type RawUsageDay,
   type UsageBody,
   type UsageDay,
-  type UsagePartition,
 } from './usage-days.js';
 
 /** A subscription, one metric it bills and the event property its usage is split by. */
-interface GroupPartition extends UsagePartition {
+interface GroupPartition extends SubscriptionPartition {
   billable_metric_id: string;
   group_key: string;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RAW_SUBSCRIPTION_USAGE, RAW_SUBSCRIPTION_USAGE_DAYS } from '../schema/staging.js';
-import { childRows, nextWatermark, rereadOnly, version, type PartitionedStream } from './stream.js';
+import { childRows, nextWatermark, subscriptionPartitions, version, type PartitionedStream, type SubscriptionPartition } from './stream.js';
 import {
   describeUsageDay,
   parseUsageDay,
@@ -10,7 +10,6 @@ import {
   type RawUsageDay,
   type UsageBody,
   type UsageDay,
-  type UsagePartition,
 } from './usage-days.js';
 
 const metricShape = z.object({ billable_metric: z.object({ id: z.string().min(1) }) });
@@ -19,20 +18,12 @@ const metricShape = z.object({ billable_metric: z.object({ id: z.string().min(1)
  * Each subscription's usage of every billable metric per customer-local day: one call per
  * subscription (GET /subscriptions/{id}/usage); a day with every metric's quantity is one unit.
  */
-export const subscriptionUsageStream: PartitionedStream<UsagePartition, UsageDay<z.output<typeof metricShape>>> = {
+export const subscriptionUsageStream: PartitionedStream<SubscriptionPartition, UsageDay<z.output<typeof metricShape>>> = {
   kind: 'partitioned',
   name: 'subscription_usage',
   endpoint: 'analytics',
   restates: true,
-  partitions: async (ctx) =>
-    rereadOnly(
-      await ctx.destination.db
-        .selectFrom('raw_subscriptions_latest')
-        .select(['subscription_id', 'customer_timezone', 'start_date', 'end_date'])
-        .orderBy('subscription_id')
-        .execute(),
-      ctx,
-    ),
+  partitions: subscriptionPartitions,
   partitionKey: (s) => s.subscription_id,
   window: usageWindow,
   read: {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dataEnvelope, type EnvelopeCheck } from '../orb/orb-api.js';
 import { addDays, localDate, startOfLocalDay } from '../util/time-zone.js';
 import { instant, quantity } from './fields.js';
-import { orbHour, readWatermark, type StreamContext, type Window } from './stream.js';
+import { orbHour, readWatermark, type StreamContext, type SubscriptionPartition, type Window } from './stream.js';
 
 /**
  * What the usage streams share: the window of a subscription's read, its cursor, and the pivot of
@@ -10,20 +10,13 @@ import { orbHour, readWatermark, type StreamContext, type Window } from './strea
  * days, the unit a usage stream validates and versions.
  */
 
-export interface UsagePartition {
-  subscription_id: string;
-  customer_timezone: string;
-  start_date: string;
-  end_date: string | null;
-}
-
 /**
  * Usage is periodic (a day stands alone, unlike cumulative costs): the first read starts at the
  * start date or the subscription start, later ones `lookbackDays` before the last day read; every
  * read ends at Orb's current hour (a later end would add a day Orb has not begun). In a
  * restatement's re-read, its days.
  */
-export function usageWindow(s: UsagePartition, cursorText: string | undefined, ctx: StreamContext): Window | null {
+export function usageWindow(s: SubscriptionPartition, cursorText: string | undefined, ctx: StreamContext): Window | null {
   const cursor = readWatermark(cursorText);
   const tz = s.customer_timezone;
   const start = new Date(s.start_date);
