@@ -3,25 +3,30 @@
  * limit Orb actually enforces, which can be lower than the configured one (test mode, trial, a key
  * shared with another client).
  *
- * Pacing. Orb counts requests per second as they arrive, and arrivals jitter. Consecutive grants
- * are therefore at least (1000 + jitterMarginMs) / rate ms apart, measured at the moment each grant
- * happened (a late timer cannot squeeze two grants together). Any rate + 1 consecutive grants then
- * span at least 1000 + margin ms, so a server allowing `rate` requests in any sliding second never
- * sees one too many as long as the one-way delays of two requests differ by less than the margin.
- * The default margin of 50 ms (network jitter plus event-loop delay before the request leaves)
- * keeps 1000 / 1050 = 95 % of the configured rate.
+ * Pacing. Orb counts requests per second as they arrive, and arrivals jitter. Grants follow a
+ * schedule spaced (1000 + jitterMarginMs) / rate ms apart. A timer that fires a little late (the
+ * event loop was busy parsing a page) does not push the schedule back, else every late wake-up
+ * would be lost throughput (4 % measured); one later than LATE_TIMER_FORGIVEN_MS restarts the
+ * schedule from now, so a long stall cannot release a burst. Any rate + 1 consecutive grants then
+ * span at least 1000 + margin - LATE_TIMER_FORGIVEN_MS, and a server allowing `rate` requests in
+ * any sliding second never sees one too many while the one-way delays of two requests differ by
+ * less than that excess (40 ms by default: network jitter plus event-loop delay before the request
+ * leaves). The default margin keeps 1000 / 1050 = 95 % of the configured rate.
  *
  * Adaptation. `rate` is the number of requests per second Orb is believed to allow: at first the
  * configured rate, never above it, never below MIN_PER_SECOND.
- * - A 429 while the rate is at the level of the last multiplicative decrease (or untouched) means
- *   that level is wrong by an unknown amount: halve it.
+ * - The first 429 at the configured rate (Orb's published limit, as a rule) is more likely a
+ *   burst of arrivals than a lower limit: step to the whole rate below (not below half), which
+ *   becomes the level of the last decrease.
+ * - A 429 while the rate is at the level of the last decrease means that level is wrong by an
+ *   unknown amount: halve it.
  * - A 429 after the rate has risen above that level means the climb just crossed Orb's limit. Orb's
  *   limits are whole requests per second and at `rate` at most ceil(rate) requests arrive in a
  *   second, so the key allows at most ceil(rate) - 1: fall back to that, but not below the level.
  * - Either way, no request is granted for the Retry-After (at least one window, so Orb's window
  *   drains and the requests already in flight are answered; their 429s are echoes of the same
- *   event, counted but not acted on). The rate is then held: briefly after halving, since the halved
- *   rate may be up to 2x too low; for HOLD_AT_LEARNED_LIMIT_MS at a limit just learned.
+ *   event, counted but not acted on). The rate is then held: briefly after a first step or halving
+ *   (the halved rate may be up to 2x too low); for HOLD_AT_LEARNED_LIMIT_MS at a limit just learned.
  * - After the hold, each success adds INCREASE_PER_SECOND / rate, so the rate climbs by about
  *   INCREASE_PER_SECOND every second, and only while requests go through.
  * Against a fixed limit this settles at the limit and probes one step above it once per hold
@@ -50,10 +55,11 @@ export interface RateLimiterSummary {
 }
 
 const DEFAULT_JITTER_MARGIN_MS = 50;
+const LATE_TIMER_FORGIVEN_MS = 10;
 const WINDOW_MS = 1000; // Orb's rate-limit window
 const MIN_PER_SECOND = 0.2;
 const DECREASE_FACTOR = 0.5;
-const HOLD_AFTER_HALVING_MS = 3_000;
+const HOLD_AFTER_DECREASE_MS = 3_000;
 // At a limit just learned, stay long enough that the next probe above it (a 429 and a paused
 // window) costs about 3 % of throughput; a limit that goes back up is found after at most this
 // long plus the climb (5/s to 10/s: 10 s).
@@ -73,7 +79,8 @@ export class RateLimiter {
   private rate: number;
   /** The rate of the last multiplicative decrease; a 429 at or below it halves the rate again. */
   private decreasedTo: number;
-  private lastGrantAt = -Infinity;
+  /** When the next grant is due by the schedule (not when the last one happened). */
+  private nextDueAt = -Infinity;
   private pausedUntil = -Infinity;
   private holdUntil = -Infinity;
   private queueTail: Promise<void> = Promise.resolve();
@@ -118,12 +125,15 @@ export class RateLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(retryAfterMs, WINDOW_MS));
     if (echo) return;
     this.decreases++;
-    if (this.rate > this.decreasedTo) {
+    if (this.decreases === 1) {
+      this.rate = this.decreasedTo = Math.max(this.minPerSecond, this.rate * DECREASE_FACTOR, Math.ceil(this.rate) - 1);
+      this.holdUntil = this.pausedUntil + HOLD_AFTER_DECREASE_MS;
+    } else if (this.rate > this.decreasedTo) {
       this.rate = Math.max(this.decreasedTo, Math.ceil(this.rate) - 1);
       this.holdUntil = this.pausedUntil + HOLD_AT_LEARNED_LIMIT_MS;
     } else {
       this.rate = this.decreasedTo = Math.max(this.minPerSecond, this.rate * DECREASE_FACTOR);
-      this.holdUntil = this.pausedUntil + HOLD_AFTER_HALVING_MS;
+      this.holdUntil = this.pausedUntil + HOLD_AFTER_DECREASE_MS;
     }
   }
 
@@ -140,9 +150,10 @@ export class RateLimiter {
   private async waitForGrant(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      const due = Math.max(this.pausedUntil, this.lastGrantAt + this.spacingSpanMs / this.rate);
+      const due = Math.max(this.pausedUntil, this.nextDueAt);
       if (now >= due) {
-        this.lastGrantAt = now;
+        const onSchedule = now - due <= LATE_TIMER_FORGIVEN_MS;
+        this.nextDueAt = (onSchedule ? due : now) + this.spacingSpanMs / this.rate;
         return;
       }
       await this.clock.sleep(due - now);

@@ -133,7 +133,15 @@ describe('RateLimiter pacing', () => {
     const clock = new FakeClock(() => (late() < 0.1 ? 200 * late() : 0));
     const granted = grantTimes(new RateLimiter(10, { clock }), clock);
     await clock.runUntil(60_000);
-    expect(busiestWindow(granted, 1050)).toBeLessThanOrEqual(10);
+    // 10 ms of the 50 ms margin may go to a timer that fired late.
+    expect(busiestWindow(granted, 1040)).toBeLessThanOrEqual(10);
+  });
+
+  it('loses no throughput to timers that fire a few ms late', async () => {
+    const clock = new FakeClock(() => 4);
+    const granted = grantTimes(new RateLimiter(10, { clock }), clock);
+    await clock.runUntil(60_000);
+    expect(granted.length).toBeGreaterThanOrEqual(Math.floor(60_000 / 105));
   });
 
   it('meets a server allowing exactly the configured rate without a 429 while jitter stays under 50 ms', async () => {
@@ -179,24 +187,44 @@ describe('RateLimiter pacing', () => {
 });
 
 describe('RateLimiter adaptation', () => {
-  it('halves on a 429 at an untried rate, steps to the whole rate below after a climb, and ignores echoes', async () => {
+  it('steps below the configured rate on a first 429, halves when that fails too, steps to the whole rate below after a climb, and ignores echoes', async () => {
     const clock = new FakeClock();
     const limiter = new RateLimiter(10, { clock });
     limiter.onRateLimited(1000);
     limiter.onRateLimited(1000); // an echo: a request already in flight when the first 429 came back
-    expect(limiter.perSecond).toBe(5);
+    expect(limiter.perSecond).toBe(9);
+    await clock.runUntil(1000); // past the pause: a new 429 at 9 means the key's limit is lower still
+    limiter.onRateLimited(1000);
+    expect(limiter.perSecond).toBe(4.5);
     limiter.onSuccess(); // held: no climb yet
-    expect(limiter.perSecond).toBe(5);
-    await clock.runUntil(4000); // past the pause and the hold
+    expect(limiter.perSecond).toBe(4.5);
+    await clock.runUntil(5000); // past the pause and the hold
     limiter.onSuccess();
     limiter.onSuccess();
-    expect(limiter.perSecond).toBeCloseTo(5.2, 1);
+    expect(limiter.perSecond).toBeCloseTo(4.72, 2);
+    while (limiter.perSecond <= 5) limiter.onSuccess();
     limiter.onRateLimited(1000); // the climb crossed a limit of 5
     expect(limiter.perSecond).toBe(5);
-    await clock.runUntil(5000);
-    limiter.onRateLimited(1000); // 5 itself fails: the limit dropped, halve again
-    expect(limiter.perSecond).toBe(2.5);
-    expect(limiter.summary()).toEqual({ configuredPerSecond: 10, settledPerSecond: 2.5, rateLimited: 4, decreases: 3 });
+    await clock.runUntil(6000);
+    limiter.onRateLimited(1000); // 5 itself fails: back to the level of the last decrease
+    expect(limiter.perSecond).toBe(4.5);
+    await clock.runUntil(7000);
+    limiter.onRateLimited(1000); // and that fails: halve again
+    expect(limiter.perSecond).toBe(2.25);
+    expect(limiter.summary()).toEqual({ configuredPerSecond: 10, settledPerSecond: 2.25, rateLimited: 6, decreases: 5 });
+  });
+
+  it('takes a lone 429 at the configured rate for jitter: one step down, back within seconds', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(10, { clock });
+    const server = new SlidingWindowServer(10);
+    drive(limiter, server, clock, { jitterMs: 20 });
+    await clock.runUntil(10_000);
+    limiter.onRateLimited(1000); // one request arrived in a burst
+    await clock.runUntil(60_000);
+    expect(server.rejected).toEqual([]);
+    expect(limiter.perSecond).toBe(10);
+    expect(server.accepted.length / 60).toBeGreaterThanOrEqual(0.93 * 10);
   });
 
   it('converges from 10/s configured to a 5/s key, with 429s only while adapting', async () => {
