@@ -35,6 +35,11 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   subscription_costs: ['subscriptions'],
 };
 
+/** The streams whose loads a stream reads: it runs after them. */
+export function needsOf(name: string): readonly string[] {
+  return NEEDS[name] ?? [];
+}
+
 /**
  * The streams named (by name, or by its last word when that is unique: `costs`), with what they
  * need, in run order; an unknown name is a UserError naming the known ones.
@@ -44,7 +49,7 @@ export function selectStreams(names: readonly string[]): Stream[] {
   const add = (name: string): void => {
     if (chosen.has(name)) return;
     chosen.add(name);
-    for (const need of NEEDS[name] ?? []) add(need);
+    for (const need of needsOf(name)) add(need);
   };
   for (const name of names) {
     const matches = STREAMS.filter((s) => s.name === name || s.name.endsWith(`_${name}`));

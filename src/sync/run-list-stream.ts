@@ -59,7 +59,8 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
     }
   }
   const rereadDue = rereadIsDue(ctx, stream, cursors.get(REREAD_PARTITION));
-  if (rereadDue) {
+  // A list read from no cursor returned every record: its re-reads would only read them again.
+  if (rereadDue && cursor !== undefined) {
     for (const reread of stream.rereads) {
       for await (const records of ctx.api.pages(stream.endpoint, label, reread)) await take(records);
     }

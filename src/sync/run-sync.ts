@@ -9,7 +9,7 @@ import { buildFacts, type BuildResult } from '../models/build-facts.js';
 import { ensureViews } from '../models/build-models.js';
 import { OrbApi, type EndpointClass, type OrbApiOptions } from '../orb/orb-api.js';
 import { requestEventSearches, type EventSearchRequest } from '../streams/event-search.js';
-import { STREAMS, selectStreams } from '../streams/index.js';
+import { STREAMS, needsOf, selectStreams } from '../streams/index.js';
 import type { Stream, StreamContext, StreamResult } from '../streams/stream.js';
 import { addDays } from '../util/time-zone.js';
 import {
@@ -73,21 +73,25 @@ export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSu
 }
 
 /**
- * The lists first, one after another (the partitioned streams read what they load); then the
- * partitioned streams in two lanes at once, one per Orb rate-limit class, each lane in order:
- * the analytics budget (costs, usage) bounds a sync, and the other streams run beside it.
- * Results come back in the streams' order.
+ * Two lanes at once, one per Orb rate-limit class, each running its streams one after another:
+ * the lists, then the other partitioned streams; and the analytics streams (costs, usage), whose
+ * budget bounds a sync, so their lane starts as soon as what they read (the subscriptions) is
+ * loaded rather than after every list. A stream that fails stops the rest of its lane and what
+ * needs it. Results come back in the streams' order.
  */
 async function runInLanes(ctx: StreamContext, streams: readonly Stream[]): Promise<StreamResult[]> {
-  const results = new Map<Stream, StreamResult>();
-  for (const stream of streams.filter((s) => s.kind === 'list')) results.set(stream, await runStream(ctx, stream));
-  const lane = async (endpoint: EndpointClass) => {
-    for (const stream of streams.filter((s) => s.kind === 'partitioned' && s.endpoint === endpoint)) results.set(stream, await runStream(ctx, stream));
-  };
-  const lanes = await Promise.allSettled([lane('analytics'), lane('default')]);
-  const failure = lanes.find((outcome) => outcome.status === 'rejected');
+  const finished = new Map<string, Promise<StreamResult>>();
+  const laneTail: Record<EndpointClass, Promise<unknown>> = { analytics: Promise.resolve(), default: Promise.resolve() };
+  for (const stream of [...streams.filter((s) => s.kind === 'list'), ...streams.filter((s) => s.kind === 'partitioned')]) {
+    const after = [laneTail[stream.endpoint], ...needsOf(stream.name).map((name) => finished.get(name))];
+    const result = Promise.all(after).then(() => runStream(ctx, stream));
+    laneTail[stream.endpoint] = result;
+    finished.set(stream.name, result);
+  }
+  const outcomes = await Promise.allSettled(streams.map((stream) => finished.get(stream.name)!));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
-  return streams.map((stream) => results.get(stream)!);
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<StreamResult>).value);
 }
 
 export interface RestateRequest {

@@ -63,6 +63,16 @@ describe.each(ENGINES)('sync into $name', (engine) => {
     expect(rows[0]!.day).toBe(new Date(end.getTime() - 5.5 * 3600_000 - 1).toISOString().slice(0, 10));
   });
 
+  it('reads each list once on a first sync, and re-reads what can still change from the next sync on', async () => {
+    const listed = (path: string) => simulator.requests.log().filter((r) => r.path === path);
+    const rereads = () => listed('/subscriptions').filter((r) => r.query.includes('status='));
+    // Everything was read from no cursor: a re-read of the active or upcoming ones would read them again.
+    expect(rereads()).toEqual([]);
+    expect(listed('/customers')).toHaveLength(1);
+    await syncFrom(baseUrl, target, schema);
+    expect(rereads().map((r) => new URLSearchParams(r.query).get('status')).sort()).toEqual(['active', 'upcoming']);
+  });
+
   it('changes no row and adds no staging rows on a second sync with nothing new', async () => {
     const before = await stagingCounts();
     const factsBefore = await withDestination(target, schema, factsIn);
@@ -87,7 +97,7 @@ describe.each(ENGINES)('sync into $name', (engine) => {
 
   it('records every run in sync_runs and a cursor per stream partition', async () => {
     const runs = await withDestination(target, schema, (d) => d.query<{ status: string }>('select status from sync_runs order by run_id'));
-    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     const state = await withDestination(target, schema, (d) =>
       d.query<{ stream: string; n: string }>(
         "select stream, count(*) as n from sync_state where stream in ('subscriptions', 'subscription_costs') group by stream order by stream",
