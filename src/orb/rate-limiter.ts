@@ -26,11 +26,12 @@
  * - Either way, no request is granted for the Retry-After (at least one window, so Orb's window
  *   drains and the requests already in flight are answered; their 429s are echoes of the same
  *   event, counted but not acted on). The rate is then held: briefly after a first step or halving
- *   (the halved rate may be up to 2x too low); for HOLD_AT_LEARNED_LIMIT_MS at a limit just learned.
+ *   (the halved rate may be up to 2x too low); for HOLD_AT_LEARNED_LIMIT_MS at a limit just learned,
+ *   twice as long each time the same limit is learned again (up to MAX_HOLD_AT_LEARNED_LIMIT_MS).
  * - After the hold, each success adds INCREASE_PER_SECOND / rate, so the rate climbs by about
  *   INCREASE_PER_SECOND every second, and only while requests go through.
  * Against a fixed limit this settles at the limit and probes one step above it once per hold
- * (a 429 or two each time), which is also how it notices the limit going back up.
+ * (a 429 or two each time, ever rarer), which is also how it notices the limit going back up.
  */
 
 export interface Clock {
@@ -61,9 +62,11 @@ const MIN_PER_SECOND = 0.2;
 const DECREASE_FACTOR = 0.5;
 const HOLD_AFTER_DECREASE_MS = 3_000;
 // At a limit just learned, stay long enough that the next probe above it (a 429 and a paused
-// window) costs about 3 % of throughput; a limit that goes back up is found after at most this
-// long plus the climb (5/s to 10/s: 10 s).
+// window) costs about 3 % of throughput.
 const HOLD_AT_LEARNED_LIMIT_MS = 30_000;
+// A limit confirmed again and again is probed less often; one that went back up is still found
+// within this long plus the climb.
+const MAX_HOLD_AT_LEARNED_LIMIT_MS = 240_000;
 const INCREASE_PER_SECOND = 0.5;
 
 const realClock: Clock = {
@@ -79,6 +82,9 @@ export class RateLimiter {
   private rate: number;
   /** The rate of the last multiplicative decrease; a 429 at or below it halves the rate again. */
   private decreasedTo: number;
+  /** The limit the last climb ran into, and how long the rate is held there next time. */
+  private learnedLimit = NaN;
+  private learnedHoldMs = HOLD_AT_LEARNED_LIMIT_MS;
   /** When the next grant is due by the schedule (not when the last one happened). */
   private nextDueAt = -Infinity;
   private pausedUntil = -Infinity;
@@ -130,7 +136,9 @@ export class RateLimiter {
       this.holdUntil = this.pausedUntil + HOLD_AFTER_DECREASE_MS;
     } else if (this.rate > this.decreasedTo) {
       this.rate = Math.max(this.decreasedTo, Math.ceil(this.rate) - 1);
-      this.holdUntil = this.pausedUntil + HOLD_AT_LEARNED_LIMIT_MS;
+      this.learnedHoldMs = this.rate === this.learnedLimit ? Math.min(2 * this.learnedHoldMs, MAX_HOLD_AT_LEARNED_LIMIT_MS) : HOLD_AT_LEARNED_LIMIT_MS;
+      this.learnedLimit = this.rate;
+      this.holdUntil = this.pausedUntil + this.learnedHoldMs;
     } else {
       this.rate = this.decreasedTo = Math.max(this.minPerSecond, this.rate * DECREASE_FACTOR);
       this.holdUntil = this.pausedUntil + HOLD_AFTER_DECREASE_MS;

@@ -244,7 +244,18 @@ describe('RateLimiter adaptation', () => {
     }
   });
 
-  it('climbs back to the configured rate within 45 s once the key allows it again', async () => {
+  it('probes a limit it keeps running into ever more rarely', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(10, { clock });
+    const server = new SlidingWindowServer(5);
+    drive(limiter, server, clock);
+    await clock.runUntil(600_000);
+    // Holds of 30, 60, 120 and then 240 s: three probes after the first minute, a 429 or two each.
+    expect(countIn(server.rejected, 60_000, 600_000)).toBeLessThanOrEqual(6);
+    expect(countIn(server.accepted, 60_000, 600_000) / 540).toBeGreaterThanOrEqual(0.93 * 5);
+  });
+
+  it('climbs back to the configured rate once the key allows it again, within the hold in force plus the climb', async () => {
     const clock = new FakeClock();
     const limiter = new RateLimiter(10, { clock });
     const server = new SlidingWindowServer(5);
@@ -252,8 +263,8 @@ describe('RateLimiter adaptation', () => {
     await clock.runUntil(60_000);
     server.limit = 10;
     let second = 60;
-    while (limiter.perSecond < 10 && second < 120) await clock.runUntil(++second * 1000);
-    expect(second).toBeLessThanOrEqual(60 + 45); // worst case: a fresh 30 s hold, then 5 -> 10 at 0.5/s per s
+    while (limiter.perSecond < 10 && second < 180) await clock.runUntil(++second * 1000);
+    expect(second).toBeLessThanOrEqual(60 + 75); // worst case: a fresh 60 s hold (the second at 5/s), then 5 -> 10 at 0.5/s per s
     const rejectedBefore = server.rejected.length;
     await clock.runUntil((second + 30) * 1000);
     expect(server.rejected.length).toBe(rejectedBefore);
