@@ -26,10 +26,15 @@ export interface BuildResult {
   readonly lookbackRestatement?: string;
 }
 
-/** A scoped fact's row is in the build when its subscription's scope holds its day. */
-function inScope(table: string): string {
+/** A scoped fact's row is in the build when its subscription's scope holds its day (firstDay: see firstScopedDay). */
+function inScope(table: string, firstDay: string | null): string {
   return `exists (select 1 from build_scope b where b.subscription_id = ${table}.subscription_id
-    and (b.day_from is null or ${table}.day >= b.day_from) and (b.day_to is null or ${table}.day < b.day_to))`;
+    and (b.day_from is null or ${table}.day >= b.day_from) and (b.day_to is null or ${table}.day < b.day_to))${fromDay('and', `${table}.day`, firstDay)}`;
+}
+
+/** `<keyword> <column> >= <firstDay>`, or nothing when the build has no first day. */
+function fromDay(keyword: 'and' | 'where', column: string, firstDay: string | null): string {
+  return firstDay === null ? '' : ` ${keyword} ${column} >= date '${firstDay}'`;
 }
 
 /**
@@ -50,19 +55,22 @@ export async function buildFacts(
     const state = await db.selectFrom('model_build_state').select('built_through_load_id').where('id', '=', 1).executeTakeFirst();
     const full = scope === 'all' || state === undefined;
     await fillBuildScope(db, full ? 'all' : mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))]));
-    const before = recordLookback ? await lookbackTotals(db) : [];
+    const firstDay = full ? null : await firstScopedDay(db);
+    if (recordLookback) await fillBuiltThroughDay(db, firstDay);
+    const before = recordLookback ? await lookbackTotals(db, firstDay) : [];
     await hooks.before?.(db);
 
     const rows: Record<string, number> = {};
     const tables = models.filter((m) => m.materialized === 'table');
     for (const model of tables) {
       const columns = Object.keys(factTable(model.name).columns).join(', ');
-      await run(db, `delete from ${model.name}${model.scoped ? ` where ${inScope(model.name)}` : ''}`);
+      // A full build's scope is every subscription, all of its days: everything.
+      await run(db, `delete from ${model.name}${model.scoped && !full ? ` where ${inScope(model.name, firstDay)}` : ''}`);
       const result = await run(db, `insert into ${model.name} (${columns}) select ${columns} from (${model.select}) model`);
       rows[model.name] = Number(result.numAffectedRows ?? 0);
     }
-    await audit(db, tables, full);
-    const lookbackRestatement = recordLookback ? await recordLookbackRestatement(db, before, runId) : undefined;
+    await audit(db, tables, full, firstDay);
+    const lookbackRestatement = recordLookback ? await recordLookbackRestatement(db, before, runId, firstDay) : undefined;
     await hooks.after?.(db);
 
     const subscriptions = full ? 'all' : Number((await sql<{ n: string }>`select count(*) as n from build_scope`.execute(db)).rows[0]!.n);
@@ -89,27 +97,52 @@ async function fillBuildScope(db: Db, scope: BuildScope): Promise<void> {
       await db.insertInto('build_scope').values(batch).execute();
     }
   }
-  // One aggregate joined in, not a subquery per subscription: PostgreSQL runs that as a scan of
-  // the facts per row, which only the facts' former primary key made cheap.
-  await sql`update build_scope set built_through_day = f.last_day
-    from (select subscription_id, max(day) as last_day from fct_daily_subscription_costs group by subscription_id) f
-    where f.subscription_id = build_scope.subscription_id`.execute(db);
+}
+
+/**
+ * The first day of a scoped build when every subscription in it has one (a subscription rebuilt
+ * whole has none), else null. Queries over the facts repeat it as a constant: a comparison per
+ * row drops the history before it, which the join to build_scope alone would probe row by row
+ * (the facts have no index to skip it with).
+ */
+async function firstScopedDay(db: Db): Promise<string | null> {
+  const { rows } = await sql<{ day_from: string | null; open: string }>`
+    select min(day_from) as day_from, count(*) - count(day_from) as open from build_scope`.execute(db);
+  const { day_from: day, open } = rows[0]!;
+  if (day === null || Number(open) > 0) return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`build_scope.day_from is not a date: ${day}`);
+  return day;
+}
+
+/**
+ * Sets build_scope.built_through_day, each subscription's last day in the facts, for the lookback
+ * totals. One aggregate joined in, not a subquery per subscription: PostgreSQL runs that as a
+ * scan of the facts per row. Days before the build's first day are left out: a subscription whose
+ * facts end there has no day in its scope to compare, with or without a built_through_day.
+ */
+async function fillBuiltThroughDay(db: Db, firstDay: string | null): Promise<void> {
+  await run(
+    db,
+    `update build_scope set built_through_day = f.last_day
+    from (select subscription_id, max(day) as last_day from fct_daily_subscription_costs${fromDay('where', 'day', firstDay)} group by subscription_id) f
+    where f.subscription_id = build_scope.subscription_id`,
+  );
 }
 
 /**
  * The build's audits; any finding rolls the whole build back. Each fact table has one row per its
  * grain (no key enforces it: see FactTable), checked over what this build wrote: in a scoped
  * build, a scoped model's scope (its grain holds day and subscription, so new rows cannot collide
- * with the rest); else the whole table. And for each subscription and billing period whose days
- * are all in the facts, Σ daily total equals Orb's cumulative total at the period's last synced
- * day, to the last decimal.
+ * with the rest); else the whole table. And for each subscription and billing period of the scope
+ * whose days are all in the facts, Σ daily total equals Orb's cumulative total at the period's
+ * last synced day, to the last decimal.
  */
-async function audit(db: Db, models: Model[], full: boolean): Promise<void> {
+async function audit(db: Db, models: Model[], full: boolean, firstDay: string | null): Promise<void> {
   for (const model of models) {
     const grain = factTable(model.name).grain.join(', ');
     const { rows: duplicates } = await run(
       db,
-      `select ${grain}, count(*) as n from ${model.name}${model.scoped && !full ? ` where ${inScope(model.name)}` : ''}
+      `select ${grain}, count(*) as n from ${model.name}${model.scoped && !full ? ` where ${inScope(model.name, firstDay)}` : ''}
        group by ${grain} having count(*) > 1 order by ${grain} limit 1`,
     );
     const duplicate = duplicates[0];
@@ -119,22 +152,30 @@ async function audit(db: Db, models: Model[], full: boolean): Promise<void> {
     }
   }
 
-  const { rows } = await sql<{ subscription_id: string; period_start: string; cumulative_total: string; total: string | null }>`
-    with periods as (
-      select subscription_id, period_start, min(day) as first_day, max(day) as last_day,
-        sum(case when is_complete and not before_start_date then 0 else 1 end) as left_out
-      from int_subscription_cost_days group by subscription_id, period_start
-    ), whole as (
-      select p.subscription_id, p.period_start, p.first_day, p.last_day, t.cumulative_total
-      from periods p
-      join stg_subscription_cost_totals t on t.subscription_id = p.subscription_id and t.day = p.last_day
-      where p.left_out = 0 and t.period_first_day = p.first_day
-    )
-    select w.subscription_id, w.period_start, w.cumulative_total, sum(f.total) as total
-    from whole w
-    left join fct_daily_subscription_costs f on f.subscription_id = w.subscription_id and f.day >= w.first_day and f.day <= w.last_day
-    group by w.subscription_id, w.period_start, w.cumulative_total
-    having sum(f.total) is null or sum(f.total) <> w.cumulative_total`.execute(db);
+  // stg_subscription_cost_totals holds the scope's days (whole billing periods), read once, each
+  // with its facts' day (an equi-join). A period's days all made it into the facts
+  // (int_subscription_cost_days: each complete, none before the start date) when its first day is
+  // the period's first and no day is missing. No duplicate day: the grain audit passed.
+  const { rows } = await run(
+    db,
+    `select subscription_id, period_start, cumulative_total, total from (
+      select d.subscription_id, d.period_start, min(d.day) as first_day, max(d.day) as last_day, count(*) as days,
+        min(case when d.day = d.period_first_day then d.day end) as opening_day,
+        sum(case when d.before_start_date then 1 else 0 end) as before_start,
+        sum(case when d.day = d.last_day then d.cumulative_total end) as cumulative_total,
+        sum(f.total) as total
+      from (
+        select subscription_id, period_start, day, period_first_day, before_start_date, cumulative_total,
+          max(day) over (partition by subscription_id, period_start) as last_day
+        from stg_subscription_cost_totals
+      ) d
+      left join fct_daily_subscription_costs f on f.subscription_id = d.subscription_id and f.day = d.day${fromDay('and', 'f.day', firstDay)}
+      group by d.subscription_id, d.period_start
+    ) p
+    where opening_day = first_day and last_day - first_day + 1 = days and before_start = 0
+      and (total is null or total <> cumulative_total)
+    limit 1`,
+  );
   const finding = rows[0];
   if (finding) {
     throw new UserError(
@@ -148,15 +189,18 @@ interface SubscriptionTotal {
   subscription_id: string;
   currency: string;
   total: string;
+  /** The first of the days summed, and the last the facts held before the build. */
+  first_day: string;
+  built_through_day: string;
 }
 
-/** Σ total per subscription and currency over the days each subscription had in the facts before the build. */
-async function lookbackTotals(db: Db): Promise<SubscriptionTotal[]> {
+/** Σ total per subscription and currency over the days of its scope it had in the facts before the build. */
+async function lookbackTotals(db: Db, firstDay: string | null): Promise<SubscriptionTotal[]> {
   const { rows } = await sql<SubscriptionTotal>`
-    select f.subscription_id, f.currency, sum(f.total) as total
+    select f.subscription_id, f.currency, sum(f.total) as total, min(f.day) as first_day, b.built_through_day
     from fct_daily_costs f join build_scope b on b.subscription_id = f.subscription_id
-    where f.day <= b.built_through_day and (b.day_from is null or f.day >= b.day_from)
-    group by f.subscription_id, f.currency`.execute(db);
+    where f.day <= b.built_through_day and (b.day_from is null or f.day >= b.day_from)${sql.raw(fromDay('and', 'f.day', firstDay))}
+    group by f.subscription_id, f.currency, b.built_through_day`.execute(db);
   return rows;
 }
 
@@ -164,8 +208,8 @@ async function lookbackTotals(db: Db): Promise<SubscriptionTotal[]> {
  * A build that changed days already in the facts (Orb changed them inside the re-read window:
  * late events, a correction) is a restatement of trigger `lookback`, recorded with its totals.
  */
-async function recordLookbackRestatement(db: Db, before: SubscriptionTotal[], runId: string | undefined): Promise<string | undefined> {
-  const after = await lookbackTotals(db);
+async function recordLookbackRestatement(db: Db, before: SubscriptionTotal[], runId: string | undefined, firstDay: string | null): Promise<string | undefined> {
+  const after = await lookbackTotals(db, firstDay);
   const key = (t: SubscriptionTotal) => `${t.subscription_id}\u0000${t.currency}`;
   const beforeByKey = new Map(before.map((t) => [key(t), t.total]));
   const afterByKey = new Map(after.map((t) => [key(t), t.total]));
@@ -173,20 +217,13 @@ async function recordLookbackRestatement(db: Db, before: SubscriptionTotal[], ru
     [...new Set([...beforeByKey.keys(), ...afterByKey.keys()])].filter((k) => !sameDecimal(beforeByKey.get(k), afterByKey.get(k))).map((k) => k.split('\u0000')[0]!),
   );
   if (changed.size === 0) return undefined;
-  const scopes = await db
-    .selectFrom('build_scope as b')
-    .innerJoin('fct_daily_costs as f', 'f.subscription_id', 'b.subscription_id')
-    .select(['b.subscription_id', 'b.built_through_day', (eb) => eb.fn.min('f.day').as('first_day')])
-    .where('b.subscription_id', 'in', [...changed])
-    .whereRef('f.day', '<=', 'b.built_through_day')
-    .where((eb) => eb.or([eb('b.day_from', 'is', null), eb('f.day', '>=', eb.ref('b.day_from'))]))
-    .groupBy(['b.subscription_id', 'b.built_through_day'])
-    .execute();
-  const id = await insertRestatement(db, {
-    trigger: 'lookback',
-    scopes: scopes.map((s) => ({ subscription_id: s.subscription_id, day_from: s.first_day, day_to: addDays(s.built_through_day!, 1) })),
-    runId,
-  });
+  // Each changed subscription's scope: the days summed after the build, over all its currencies.
+  const scopes = new Map<string, { subscription_id: string; day_from: string; day_to: string }>();
+  for (const t of after.filter((s) => changed.has(s.subscription_id))) {
+    const seen = scopes.get(t.subscription_id);
+    scopes.set(t.subscription_id, { subscription_id: t.subscription_id, day_from: seen && seen.day_from < t.first_day ? seen.day_from : t.first_day, day_to: addDays(t.built_through_day, 1) });
+  }
+  const id = await insertRestatement(db, { trigger: 'lookback', scopes: [...scopes.values()], runId });
   const totals = new Map<string, { before: string; after: string }>();
   for (const [subscriptions, side] of [[before, 'before'], [after, 'after']] as const) {
     for (const t of subscriptions.filter((s) => changed.has(s.subscription_id))) {

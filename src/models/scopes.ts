@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../destinations/destination.js';
 import { addDays } from '../util/time-zone.js';
 
@@ -12,9 +13,20 @@ export interface SubscriptionScope {
 export type BuildScope = 'all' | readonly SubscriptionScope[];
 
 /**
+ * The columns of a subscription that its facts carry on every day of its history (dim_subscriptions:
+ * the ids, the currency, the plan of days no schedule covers) or that place every day (the
+ * customer's time zone: days are customer-local). A new version changing one of them rebuilds the
+ * subscription's whole history; one changing only others (Orb moving the billing period on, a
+ * status) changes no past fact. The facts read nothing from raw_customers: a subscription carries
+ * its customer's ids and time zone.
+ */
+const HISTORY_COLUMNS = ['customer_id', 'external_customer_id', 'plan_id', 'currency', 'customer_timezone'] as const;
+
+/**
  * The scopes staging changed since `sinceLoadId`: the days whose cost versions changed (and the
- * day after each, whose change from it moved), the days whose usage changed, and the whole history of a subscription whose
- * subscription, customer or schedule changed (they carry the facts' ids and plan).
+ * day after each, whose change from it moved), the days whose usage changed, and the whole history
+ * of a subscription that is new, whose HISTORY_COLUMNS changed, or whose schedule changed (it
+ * sets the plan of every day).
  */
 export async function changedScopes(db: Db, sinceLoadId: string): Promise<SubscriptionScope[]> {
   const changedDays = (table: 'raw_subscription_cost_days' | 'raw_subscription_usage_days' | 'raw_subscription_usage_group_days') =>
@@ -26,24 +38,21 @@ export async function changedScopes(db: Db, sinceLoadId: string): Promise<Subscr
       .execute();
   const costDays = await changedDays('raw_subscription_cost_days');
   const usageDays = [...(await changedDays('raw_subscription_usage_days')), ...(await changedDays('raw_subscription_usage_group_days'))];
-  const wholeHistory = await db
-    .selectFrom('raw_subscriptions')
-    .select('subscription_id')
-    .where('load_id', '>', sinceLoadId)
-    .union(
-      db
-        .selectFrom('raw_subscriptions_latest as s')
-        .innerJoin('raw_customers as c', 'c.customer_id', 's.customer_id')
-        .select('s.subscription_id')
-        .where('c.load_id', '>', sinceLoadId),
-    )
-    .union(db.selectFrom('raw_subscription_schedules').select('subscription_id').where('load_id', '>', sinceLoadId))
-    .execute();
+  const changed = HISTORY_COLUMNS.map((column) => `(lag(${column}) over versions) is distinct from ${column}`).join(' or ');
+  const { rows: subscriptions } = await sql<{ subscription_id: string }>`
+    select subscription_id from (
+      select subscription_id, load_id, lag(load_id) over versions as previous_load_id, ${sql.raw(changed)} as changed
+      from raw_subscriptions
+      where subscription_id in (select subscription_id from raw_subscriptions where load_id > ${sinceLoadId})
+      window versions as (partition by subscription_id order by load_id)
+    ) v
+    where load_id > ${sinceLoadId} and (previous_load_id is null or changed)`.execute(db);
+  const schedules = await db.selectFrom('raw_subscription_schedules').select('subscription_id').where('load_id', '>', sinceLoadId).execute();
   return mergeScopes([
     ...costDays.map((row) => ({ subscriptionId: row.subscription_id, dayFrom: row.day_from, dayTo: addDays(row.day_max, 2) })),
     // Usage is periodic: a changed day moves only itself.
     ...usageDays.map((row) => ({ subscriptionId: row.subscription_id, dayFrom: row.day_from, dayTo: addDays(row.day_max, 1) })),
-    ...wholeHistory.map((row) => ({ subscriptionId: row.subscription_id, dayFrom: null, dayTo: null })),
+    ...[...subscriptions, ...schedules].map((row) => ({ subscriptionId: row.subscription_id, dayFrom: null, dayTo: null })),
   ]);
 }
 
@@ -69,30 +78,60 @@ export function mergeScopes(scopes: readonly SubscriptionScope[]): SubscriptionS
 /**
  * Scopes widened to whole billing periods: costs are cumulative within a period, so a day's
  * change needs the period's earlier days, and a change early in a period (a higher tier reached
- * sooner) moves its later days too. Period starts come from staging (a day that is its period's
- * first day).
+ * sooner) moves its later days too. A scope starts at the first day of the period holding its
+ * first day, which that day's latest version names, and ends at the next period start staged (a
+ * day that is its period's first day). Only days from the scopes' first days on are read, not
+ * each subscription's history, unless a first day names no period (not read, or deleted): then
+ * the last period start staged before it (none: the whole history).
  */
 export async function widenToBillingPeriods(db: Db, scopes: readonly SubscriptionScope[]): Promise<SubscriptionScope[]> {
   const bounded = scopes.filter((scope) => scope.dayFrom !== null || scope.dayTo !== null);
-  const starts = new Map<string, string[]>();
-  for (let i = 0; i < bounded.length; i += 500) {
-    const ids = bounded.slice(i, i + 500).map((scope) => scope.subscriptionId);
-    const rows = await db
-      .selectFrom('raw_subscription_cost_days_latest')
-      .select(['subscription_id', 'day'])
-      .where('subscription_id', 'in', ids)
-      .whereRef('day', '=', 'period_first_day')
-      .orderBy('day')
-      .execute();
-    for (const row of rows) starts.set(row.subscription_id, [...(starts.get(row.subscription_id) ?? []), row.day]);
-  }
+  const recent = await stagedPeriods(db, bounded, (scope) => scope.dayFrom ?? scope.dayTo);
+  const unknown = bounded.filter((scope) => scope.dayFrom !== null && !recent.periodOf.has(dayKey(scope.subscriptionId, scope.dayFrom)));
+  const earlier = await stagedPeriods(db, unknown, () => null);
   return scopes.map((scope) => {
-    const periodStarts = starts.get(scope.subscriptionId) ?? [];
-    // No period start staged at or before dayFrom (a start date inside a period): read from the first staged day.
-    const dayFrom = scope.dayFrom === null ? null : (periodStarts.filter((day) => day <= scope.dayFrom!).at(-1) ?? null);
-    const dayTo = scope.dayTo === null ? null : (periodStarts.find((day) => day >= scope.dayTo!) ?? null);
+    const starts = [...(earlier.starts.get(scope.subscriptionId) ?? []), ...(recent.starts.get(scope.subscriptionId) ?? [])];
+    const dayFrom =
+      scope.dayFrom === null ? null : (recent.periodOf.get(dayKey(scope.subscriptionId, scope.dayFrom)) ?? starts.filter((day) => day <= scope.dayFrom!).at(-1) ?? null);
+    const dayTo = scope.dayTo === null ? null : (starts.find((day) => day >= scope.dayTo!) ?? null);
     return { subscriptionId: scope.subscriptionId, dayFrom, dayTo };
   });
+}
+
+/**
+ * From the latest version of each staged cost day of the scopes' subscriptions, from the earliest
+ * `from` of a batch (null: all of history): the period starts in day order, and the period of
+ * each scope's first day.
+ */
+async function stagedPeriods(db: Db, scopes: readonly SubscriptionScope[], from: (scope: SubscriptionScope) => string | null) {
+  const starts = new Map<string, string[]>();
+  const periodOf = new Map<string, string>();
+  for (let i = 0; i < scopes.length; i += 500) {
+    const batch = scopes.slice(i, i + 500);
+    const froms = batch.map(from);
+    const firstDays = [...new Set(batch.flatMap((scope) => (scope.dayFrom === null ? [] : [scope.dayFrom])))];
+    const rows = await db
+      .selectFrom('raw_subscription_cost_days as d')
+      .select(['d.subscription_id', 'd.day', 'd.period_first_day'])
+      .where('d.subscription_id', 'in', batch.map((scope) => scope.subscriptionId))
+      .$if(!froms.includes(null), (qb) => qb.where('d.day', '>=', (froms as string[]).reduce(min)))
+      .where((eb) => eb.or([eb('d.day', '=', eb.ref('d.period_first_day')), ...(firstDays.length > 0 ? [eb('d.day', 'in', firstDays)] : [])]))
+      // Its day's latest version only (a later read may have moved or deleted that day).
+      .where('d.load_id', '=', (eb) =>
+        eb.selectFrom('raw_subscription_cost_days as v').select((v) => v.fn.max('v.load_id').as('load_id')).whereRef('v.subscription_id', '=', 'd.subscription_id').whereRef('v.day', '=', 'd.day'),
+      )
+      .orderBy('d.day')
+      .execute();
+    for (const row of rows) {
+      if (row.period_first_day !== null) periodOf.set(dayKey(row.subscription_id, row.day), row.period_first_day);
+      if (row.day === row.period_first_day) starts.set(row.subscription_id, [...(starts.get(row.subscription_id) ?? []), row.day]);
+    }
+  }
+  return { starts, periodOf };
+}
+
+function dayKey(subscriptionId: string, day: string): string {
+  return `${subscriptionId}\u0000${day}`;
 }
 
 function min(a: string, b: string): string {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationTarget } from '../../src/config.js';
 import type { Destination } from '../../src/destinations/destination.js';
 import { buildFacts } from '../../src/models/build-facts.js';
+import { loadModels, type Model } from '../../src/models/build-models.js';
 import type { BuildScope } from '../../src/models/scopes.js';
 import { RAW_EVENT_VOLUME_HOURS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../../src/schema/staging.js';
 import type { TableDef } from '../../src/schema/table.js';
@@ -69,6 +70,27 @@ describe.each(ENGINES)('the fact grain audit on $name', (engine) => {
       await d.query(`delete from ${RAW_SUBSCRIPTION_PRICE_COSTS.name} where run_id = ${DOCTORED}`);
       await buildFacts(d, scope(row!.subscription_id));
       expect((await snapshot(d)).slice(0, 2)).toEqual(before.slice(0, 2));
+    });
+  });
+
+  it.each<[string, (subscriptionId: string) => BuildScope]>([
+    ['a full build', () => 'all'],
+    ["a build of that subscription's days", (subscriptionId) => [{ subscriptionId, dayFrom: null, dayTo: null }]],
+  ])("daily totals that do not add up to Orb's cumulative total fail %s, naming the billing period, and leave the old facts", async (_, scope) => {
+    await withDestination(target, schema, async (d) => {
+      const [row] = await d.query<{ subscription_id: string }>('select subscription_id from fct_daily_subscription_costs order by day desc, subscription_id limit 1');
+      // A model that adds a millionth to one subscription's every day.
+      const skewed = loadModels().map((m): Model =>
+        m.name === 'fct_daily_subscription_costs'
+          ? { ...m, select: `SELECT day, subscription_id, customer_id, external_customer_id, plan_id, currency, subtotal, total + CASE WHEN subscription_id = '${row!.subscription_id}' THEN 0.000001 ELSE 0 END AS total FROM (${m.select}) m` }
+          : m,
+      );
+      const before = await snapshot(d);
+
+      await expect(buildFacts(d, scope(row!.subscription_id), { models: skewed })).rejects.toThrow(
+        new RegExp(`^audit failed, facts not changed: subscription ${row!.subscription_id}, billing period from .+: daily totals add up to -?[\\d.]+, Orb's cumulative total is -?[\\d.]+$`),
+      );
+      expect(await snapshot(d)).toEqual(before);
     });
   });
 
