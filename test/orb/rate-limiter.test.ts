@@ -81,10 +81,14 @@ function busiestWindow(times: number[], windowMs = 1000): number {
 }
 
 /**
+ * A limiter configured for `configuredPerSecond` against a server allowing `serverLimit`, and
  * `workers` concurrent callers doing what orb-api does: acquire, send (arriving after a one-way
  * delay of latencyMs plus up to jitterMs), report the answer, and after a 429 wait its Retry-After.
  */
-function drive(limiter: RateLimiter, server: SlidingWindowServer, clock: FakeClock, { workers = 64, latencyMs = 20, jitterMs = 40, seed = 1 } = {}): void {
+function drive(configuredPerSecond: number, serverLimit: number, { workers = 64, latencyMs = 20, jitterMs = 40, seed = 1 } = {}) {
+  const clock = new FakeClock();
+  const limiter = new RateLimiter(configuredPerSecond, { clock });
+  const server = new SlidingWindowServer(serverLimit);
   const next = random(seed);
   const oneWay = () => latencyMs + next() * jitterMs;
   const worker = async () => {
@@ -102,6 +106,7 @@ function drive(limiter: RateLimiter, server: SlidingWindowServer, clock: FakeClo
     }
   };
   for (let i = 0; i < workers; i++) void worker();
+  return { clock, limiter, server };
 }
 
 /** When each grant happened, for `workers` callers acquiring back to back and never answered. */
@@ -146,10 +151,7 @@ describe('RateLimiter pacing', () => {
 
   it('meets a server allowing exactly the configured rate without a 429 while jitter stays under 50 ms', async () => {
     for (const [perSecond, seed] of [[10, 1], [10, 2], [5, 3], [100, 4]] as const) {
-      const clock = new FakeClock();
-      const limiter = new RateLimiter(perSecond, { clock });
-      const server = new SlidingWindowServer(perSecond);
-      drive(limiter, server, clock, { jitterMs: 49, seed });
+      const { clock, limiter, server } = drive(perSecond, perSecond, { jitterMs: 49, seed });
       await clock.runUntil(60_000);
       expect(server.rejected, `${perSecond}/s`).toEqual([]);
       expect(server.accepted.length / 60, `${perSecond}/s`).toBeGreaterThanOrEqual(0.9 * perSecond);
@@ -215,10 +217,7 @@ describe('RateLimiter adaptation', () => {
   });
 
   it('takes a lone 429 at the configured rate for jitter: one step down, back within seconds', async () => {
-    const clock = new FakeClock();
-    const limiter = new RateLimiter(10, { clock });
-    const server = new SlidingWindowServer(10);
-    drive(limiter, server, clock, { jitterMs: 20 });
+    const { clock, limiter, server } = drive(10, 10, { jitterMs: 20 });
     await clock.runUntil(10_000);
     limiter.onRateLimited(1000); // one request arrived in a burst
     await clock.runUntil(60_000);
@@ -229,10 +228,7 @@ describe('RateLimiter adaptation', () => {
 
   it('converges from 10/s configured to a 5/s key, with 429s only while adapting', async () => {
     for (const seed of [1, 2, 3]) {
-      const clock = new FakeClock();
-      const limiter = new RateLimiter(10, { clock });
-      const server = new SlidingWindowServer(5);
-      drive(limiter, server, clock, { seed });
+      const { clock, limiter, server } = drive(10, 5, { seed });
       await clock.runUntil(60_000);
       expect(server.rejected.length, `seed ${seed}`).toBeLessThan(6);
       // After the first 10 s: one probe above the learned limit per 30 s hold, at most.
@@ -245,10 +241,7 @@ describe('RateLimiter adaptation', () => {
   });
 
   it('probes a limit it keeps running into ever more rarely', async () => {
-    const clock = new FakeClock();
-    const limiter = new RateLimiter(10, { clock });
-    const server = new SlidingWindowServer(5);
-    drive(limiter, server, clock);
+    const { clock, server } = drive(10, 5);
     await clock.runUntil(600_000);
     // Holds of 30, 60, 120 and then 240 s: three probes after the first minute, a 429 or two each.
     expect(countIn(server.rejected, 60_000, 600_000)).toBeLessThanOrEqual(6);
@@ -256,10 +249,7 @@ describe('RateLimiter adaptation', () => {
   });
 
   it('climbs back to the configured rate once the key allows it again, within the hold in force plus the climb', async () => {
-    const clock = new FakeClock();
-    const limiter = new RateLimiter(10, { clock });
-    const server = new SlidingWindowServer(5);
-    drive(limiter, server, clock);
+    const { clock, limiter, server } = drive(10, 5);
     await clock.runUntil(60_000);
     server.limit = 10;
     let second = 60;
