@@ -32,7 +32,7 @@ const subscriptions = envInt('BENCH_LOAD_SUBSCRIPTIONS', 92); // × 365 days × 
 const reps = envInt('BENCH_LOAD_REPS', 5);
 const DAYS = 365;
 const PRICES = 5;
-const BATCH = { partitions: 50, rows: 20_000 }; // src/sync/run-partitioned-stream.ts
+const BATCH = { partitions: 50, rows: 10_000 }; // src/sync/run-partitioned-stream.ts
 
 // ---- The rows: Orb-shaped cumulative cost windows through the real stream code (untimed) ----
 const day0 = Date.parse('2025-06-15T00:00:00Z');

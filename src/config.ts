@@ -4,7 +4,7 @@ import { UserError, errorMessage } from './errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.withorb.com/v1';
 
-export type DestinationTarget = { engine: 'duckdb'; path: string } | { engine: 'postgres'; url: string };
+export type DestinationTarget = { engine: 'duckdb'; path: string; memoryLimit?: string } | { engine: 'postgres'; url: string };
 
 /** One setting as the user meets it; its key in the --config file is its name in SETTINGS. */
 export interface SettingSpec {
@@ -34,6 +34,14 @@ export const SETTINGS = {
     description: 'duckdb:<path> or a postgres:// URL',
   },
   schema: { flag: 'schema', value: 'NAME', env: 'ORB_SYNC_SCHEMA', default: 'orb', description: 'schema holding every table' },
+  duckdbMemoryLimit: {
+    flag: 'duckdb-memory-limit',
+    value: 'SIZE',
+    env: 'ORB_SYNC_DUCKDB_MEMORY_LIMIT',
+    default: '256MB',
+    description:
+      'memory DuckDB may take for its cache, joins, sorts and aggregates, e.g. 100MB or 2GB (past it, it spills to a .tmp directory beside the file; raise it if a sync stops with DuckDB out of memory); not used with PostgreSQL',
+  },
   analyticsRps: {
     flag: 'analytics-rps',
     value: 'N',
@@ -117,6 +125,7 @@ const settingsSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/ }),
   destination: z.string().transform(parseDestination),
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)'),
+  duckdbMemoryLimit: z.string().trim().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size like 100MB or 2GB'),
   analyticsRps: positiveNumber,
   rps: positiveNumber,
   lookbackDays: z.coerce.number().int().min(0).max(90),
@@ -129,7 +138,11 @@ const settingsSchema = z.object({
   volumeDays: z.coerce.number().int().min(1).max(3660),
   volumeRereadDays: z.coerce.number().int().min(0).max(90),
   eventRecheckHours: z.coerce.number().min(0),
-});
+})
+  // The destination is opened from its target alone, so the engine's own settings travel in it.
+  .transform((settings): typeof settings =>
+    settings.destination.engine === 'duckdb' ? { ...settings, destination: { ...settings.destination, memoryLimit: settings.duckdbMemoryLimit } } : settings,
+  );
 
 export type Settings = z.output<typeof settingsSchema>;
 export interface Config extends Settings {

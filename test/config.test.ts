@@ -23,6 +23,7 @@ describe('configuration', () => {
       startDate: undefined,
       concurrency: 4,
       maxRetries: 5,
+      duckdbMemoryLimit: '256MB',
     });
   });
 
@@ -36,7 +37,13 @@ describe('configuration', () => {
 
   it('reads postgres URLs and duckdb paths', () => {
     expect(loadSettings({ env: { ORB_SYNC_DESTINATION: 'postgresql://u@h/db' } }).destination).toEqual({ engine: 'postgres', url: 'postgresql://u@h/db' });
-    expect(loadSettings({ env: { ORB_SYNC_DESTINATION: 'duckdb:/tmp/x.duckdb' } }).destination).toEqual({ engine: 'duckdb', path: '/tmp/x.duckdb' });
+    expect(loadSettings({ env: { ORB_SYNC_DESTINATION: 'duckdb:/tmp/x.duckdb' } }).destination).toEqual({ engine: 'duckdb', path: '/tmp/x.duckdb', memoryLimit: '256MB' });
+  });
+
+  it('hands DuckDB its memory limit with the destination', () => {
+    const env = { ORB_SYNC_DESTINATION: 'duckdb:/tmp/x.duckdb', ORB_SYNC_DUCKDB_MEMORY_LIMIT: '1.5GB' };
+    expect(loadSettings({ env }).destination).toEqual({ engine: 'duckdb', path: '/tmp/x.duckdb', memoryLimit: '1.5GB' });
+    expect(loadSettings({ env: { ...env, ORB_SYNC_DESTINATION: 'postgres://u@h/db' } }).destination).toEqual({ engine: 'postgres', url: 'postgres://u@h/db' });
   });
 
   it.each([
@@ -46,6 +53,8 @@ describe('configuration', () => {
     [{ ORB_SYNC_RPS: 'fast' }, /ORB_SYNC_RPS/],
     [{ ORB_BASE_URL: 'ftp://x' }, /ORB_BASE_URL/],
     [{ ORB_SYNC_START_DATE: '2026-13-01' }, /ORB_SYNC_START_DATE/],
+    [{ ORB_SYNC_DUCKDB_MEMORY_LIMIT: 'lots' }, /ORB_SYNC_DUCKDB_MEMORY_LIMIT \(--duckdb-memory-limit\): must be a size like 100MB/],
+    [{ ORB_SYNC_DUCKDB_MEMORY_LIMIT: '100' }, /ORB_SYNC_DUCKDB_MEMORY_LIMIT/],
   ])('names the setting in the error for %o', (env, message) => {
     expect(() => loadSettings({ env })).toThrow(message);
   });

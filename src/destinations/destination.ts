@@ -11,8 +11,12 @@ export type Db = Kysely<Database>;
 export interface LoadTransaction {
   /** Queries inside the transaction. */
   readonly db: Db;
-  /** Appends rows to a declared table through the engine's bulk path, by column name. */
-  bulkLoad<T extends TableDef>(table: T, rows: ReadonlyArray<LoadRow<T>>): Promise<void>;
+  /**
+   * Appends rows to a declared table through the engine's bulk path, by column name. `shared`
+   * holds the columns whose value is the same in every row (the loader's run and load ids), so
+   * that no row is copied to carry them; a row's own value for such a column is not read.
+   */
+  bulkLoad<T extends TableDef>(table: T, rows: ReadonlyArray<Partial<LoadRow<T>>>, shared?: Partial<LoadRow<T>>): Promise<void>;
 }
 
 export interface Destination {
@@ -51,7 +55,7 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   protected abstract acquire(): Promise<Connection>;
   protected abstract release(connection: Connection): Promise<void>;
   protected abstract bindKysely(connection: Connection): Db;
-  protected abstract bulkLoadOn(connection: Connection, table: TableDef, rows: ReadonlyArray<LoadRow>): Promise<void>;
+  protected abstract bulkLoadOn(connection: Connection, table: TableDef, rows: ReadonlyArray<Partial<LoadRow>>, shared: Partial<LoadRow>): Promise<void>;
   abstract lockForSync(): Promise<void>;
   abstract close(): Promise<void>;
 
@@ -73,7 +77,8 @@ export abstract class BaseDestination<Connection extends object> implements Dest
       try {
         const result = await work({
           db,
-          bulkLoad: (table, rows) => (rows.length === 0 ? Promise.resolve() : this.bulkLoadOn(connection, table, rows as ReadonlyArray<LoadRow>)),
+          bulkLoad: (table, rows, shared = {}) =>
+            rows.length === 0 ? Promise.resolve() : this.bulkLoadOn(connection, table, rows as ReadonlyArray<Partial<LoadRow>>, shared as Partial<LoadRow>),
         });
         await sql`commit`.execute(db);
         return result;

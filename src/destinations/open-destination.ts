@@ -5,6 +5,6 @@ import { PostgresDestination } from './postgres/postgres-destination.js';
 
 export function openDestination(target: DestinationTarget, schema: string): Promise<Destination> {
   return target.engine === 'duckdb'
-    ? DuckDBDestination.open(target.path, schema)
+    ? DuckDBDestination.open(target.path, schema, target.memoryLimit)
     : PostgresDestination.open(target.url, schema);
 }

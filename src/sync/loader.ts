@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { LoadTransaction } from '../destinations/destination.js';
 import type { SqlValue } from '../destinations/normalize.js';
-import { latestViewName, type LoadRow, type StagingRow, type StagingTable } from '../schema/table.js';
+import { type LoadRow, type StagingRow, type StagingTable } from '../schema/table.js';
 import type { Coverage, StagedVersion, StreamContext } from '../streams/stream.js';
 import { contentHash } from '../util/hash.js';
 import { count } from './run-summary.js';
@@ -60,21 +60,22 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
     const changed = await changedVersions(tx, [...versions, ...(await goneVersions(tx, items))]);
     let loaded = 0;
     if (changed.length > 0) {
-      const loadId = await nextLoadId(tx);
-      const byTable = new Map<StagingTable, LoadRow[]>();
-      const append = (table: StagingTable, row: LoadRow) => {
+      // The run's and the load's columns go to the engine once per table, not copied into each row.
+      const shared = { run_id: ctx.runId, load_id: await nextLoadId(tx), extracted_at: ctx.startedAt };
+      const byTable = new Map<StagingTable, Partial<LoadRow>[]>();
+      const append = (table: StagingTable, row: Partial<LoadRow>) => {
         const rows = byTable.get(table) ?? [];
         rows.push(row);
         byTable.set(table, rows);
       };
       for (const { version, hash } of changed) {
-        append(version.table, { ...version.row, run_id: ctx.runId, load_id: loadId, extracted_at: ctx.startedAt, content_hash: hash });
+        append(version.table, { ...version.row, content_hash: hash });
         for (const child of version.children) {
-          for (const row of child.rows) append(child.table, { ...row, run_id: ctx.runId, load_id: loadId });
+          for (const row of child.rows) append(child.table, row);
         }
       }
       for (const [table, rows] of byTable) {
-        await tx.bulkLoad(table, rows);
+        await tx.bulkLoad(table, rows, shared);
         loaded += rows.length;
         perTable.set(table.name, rows.length);
       }
@@ -98,12 +99,15 @@ async function goneVersions(tx: LoadTransaction, items: readonly CommitItem[]): 
   for (const chunk of chunks(items.filter((item) => item.coverage !== undefined), 100)) {
     for (const table of new Set(chunk.map((item) => item.coverage!.table))) {
       const covered = chunk.map((item) => item.coverage!).filter((coverage) => coverage.table === table);
-      const ranges = covered.map(({ partition, from, to }) =>
-        sql`(${sql.join(Object.entries(partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)} and day >= ${from} and day < ${to})`,
-      );
+      const ranges = covered.map(({ partition, from, to }) => {
+        // Only key columns may narrow the rows before the latest version is taken (see latestOf).
+        const unkeyed = [...Object.keys(partition), 'day'].filter((column) => !table.versionKey.includes(column));
+        if (unkeyed.length > 0) throw new Error(`coverage of ${table.name} pins ${unkeyed.join(', ')}, not in its version key`);
+        return sql`(${sql.join(Object.entries(partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)} and day >= ${from} and day < ${to})`;
+      });
       const { rows: stored } = await sql<Record<string, SqlValue>>`
-        select ${sql.join(table.versionKey.map((column) => sql.ref(column)))} from ${sql.table(latestViewName(table))}
-        where (${sql.join(ranges, sql` or `)}) and not coalesce(is_deleted, false)`.execute(tx.db);
+        select ${keyColumns(table)} from (${latestOf(table, sql`${keyColumns(table)}, is_deleted`, sql.join(ranges, sql` or `))}) latest
+        where not coalesce(is_deleted, false)`.execute(tx.db);
       const empty = Object.fromEntries(Object.keys(table.columns).filter((c) => !LOADER_COLUMNS.has(c)).map((c) => [c, null]));
       for (const row of stored) {
         if (!returned.has(versionKey(table, row))) gone.push({ table, row: { ...empty, ...row, is_deleted: true } as StagingRow, children: [] });
@@ -148,11 +152,27 @@ async function changedVersions(tx: LoadTransaction, versions: readonly KeyedVers
 async function storedHashes(tx: LoadTransaction, table: StagingTable, versions: readonly StagedVersion[]): Promise<Map<string, string>> {
   const [first] = table.versionKey;
   const values = [...new Set(versions.map((v) => keyValue((v.row as Record<string, unknown>)[first!])))];
-  const { rows } = await sql<Record<string, SqlValue> & { content_hash: string }>`
-    select ${sql.join(table.versionKey.map((column) => sql.ref(column)))}, content_hash
-    from ${sql.table(latestViewName(table))}
-    where ${sql.ref(first!)} in (${sql.join(values)})`.execute(tx.db);
+  const { rows } = await sql<Record<string, SqlValue> & { content_hash: string }>`${latestOf(
+    table,
+    sql`${keyColumns(table)}, content_hash`,
+    sql`${sql.ref(first!)} in (${sql.join(values)})`,
+  )}`.execute(tx.db);
   return new Map(rows.map((row) => [versionKey(table, row), row.content_hash]));
+}
+
+/**
+ * The latest stored version (the _latest view's rule: the highest load_id of each key) of the
+ * keys `where` selects, which must test key columns only. Not the view itself: neither engine
+ * pushes such a filter through the view's GROUP BY, so every commit would aggregate the whole
+ * table, in time and memory growing with the account.
+ */
+function latestOf(table: StagingTable, columns: RawBuilder<unknown>, where: RawBuilder<unknown>): RawBuilder<Record<string, SqlValue>> {
+  return sql`select distinct on (${keyColumns(table)}) ${columns} from ${sql.table(table.name)}
+    where ${where} order by ${keyColumns(table)}, load_id desc`;
+}
+
+function keyColumns(table: StagingTable): RawBuilder<unknown> {
+  return sql.join(table.versionKey.map((column) => sql.ref(column)));
 }
 
 async function nextLoadId(tx: LoadTransaction): Promise<string> {

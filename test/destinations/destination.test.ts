@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationTarget } from '../../src/config.js';
+import { loadSettings, type DestinationTarget } from '../../src/config.js';
 import type { Destination } from '../../src/destinations/destination.js';
 import { listMigrations, migrate } from '../../src/destinations/migrate.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
@@ -65,6 +65,18 @@ describe.each(ENGINES)('$name destination', (engine) => {
     ]);
   });
 
+  it('fills the shared columns of every row from one value, whatever the rows hold', async () => {
+    const rows = [
+      { id: 1, label: 'own', amount: '1.5', happened_at: null, day: '2026-01-01' },
+      { id: 2, label: 'also own', amount: null, happened_at: new Date('2026-01-02T00:00:00Z'), day: '2026-01-02', doc: '{"ignored":true}' },
+    ];
+    await destination.transaction((tx) => tx.bulkLoad(SAMPLE, rows, { doc: '{"shared":1}' }));
+    expect(await destination.query('select id, label, amount, doc from sample order by id')).toEqual([
+      { id: '1', label: 'own', amount: '1.5', doc: '{"shared":1}' },
+      { id: '2', label: 'also own', amount: null, doc: '{"shared":1}' },
+    ]);
+  });
+
   it.each([
     ['more decimals than the column holds, instead of rounding it', '0.0000000000000000001'],
     ['more digits before the point than the column holds', '100000000000000000000'],
@@ -91,6 +103,21 @@ describe.each(ENGINES)('$name destination', (engine) => {
     expect(await migrate(destination)).toEqual([]);
     const recorded = await destination.query<{ version: string }>('select version from schema_migrations order by version');
     expect(recorded.map((r) => r.version)).toEqual(versions);
+  });
+
+  it('gives DuckDB the memory limit of the settings, and an out-of-memory names the setting; PostgreSQL has no use for it', async () => {
+    const env = { ORB_SYNC_DESTINATION: target.engine === 'duckdb' ? `duckdb:${target.path}` : target.url, ORB_SYNC_DUCKDB_MEMORY_LIMIT: '16MB' };
+    await destination.close(); // one DuckDB instance per file
+    destination = await openDestination(loadSettings({ env }).destination, schema);
+    if (engine.name === 'postgres') {
+      expect(await destination.query('select 1 as one')).toEqual([{ one: 1 }]);
+      return;
+    }
+    expect(await destination.query("select current_setting('memory_limit') as m")).toEqual([{ m: '15.2 MiB' }]);
+    // A list aggregate cannot spill to disk: 5,000,000 integers in one list need more than 16MB.
+    await expect(destination.query('select k, list(i) from range(5000000) t(i), (select 1 as k) group by k')).rejects.toThrow(
+      /^DuckDB ran out of memory \(.*\): raise ORB_SYNC_DUCKDB_MEMORY_LIMIT \(--duckdb-memory-limit\)$/,
+    );
   });
 
   it('lets only one sync hold the destination at a time', async () => {

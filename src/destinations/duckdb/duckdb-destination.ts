@@ -14,6 +14,21 @@ import { BaseDestination, type Db } from '../destination.js';
 import { MONEY_PRECISION, MONEY_SCALE, toMoney } from '../money.js';
 import type { DuckDBConnectionProvider } from './duckdb-connection-provider.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
+import { explainDuckDBError } from './duckdb-driver.js';
+
+/**
+ * DuckDB beside its memory limit, from first syncs of 1,000 subscriptions at a 128MB limit. One
+ * thread: each thread holds its own share of the limit (hash tables, sorts); with two, one of two
+ * model builds ran out of memory, with one none of three did. Freed memory goes back to the system
+ * after every bulk free and in the background, not only past DuckDB's defaults of 128MB and 512MB
+ * (themselves above the limit): the peak was 462 MiB with that, 515 without (one run each).
+ */
+const FRUGAL = {
+  threads: '1',
+  allocator_background_threads: 'true',
+  allocator_flush_threshold: '4MB',
+  allocator_bulk_deallocation_flush_threshold: '4MB',
+};
 
 /** DuckDB admits one writing process per file; inside this process the same rule holds per path. */
 const pathsInUse = new Set<string>();
@@ -38,10 +53,10 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     this.db = new Kysely<Database>({ dialect: new DuckDBDialect(this.pool()) });
   }
 
-  static async open(path: string, schema: string): Promise<DuckDBDestination> {
+  static async open(path: string, schema: string, memoryLimit?: string): Promise<DuckDBDestination> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path);
+      instance = await DuckDBInstance.create(path, { ...(memoryLimit === undefined ? {} : { memory_limit: memoryLimit }), ...FRUGAL });
     } catch (error) {
       const message = errorMessage(error);
       if (/lock/i.test(message)) {
@@ -97,15 +112,17 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     });
   }
 
-  protected async bulkLoadOn(connection: DuckDBConnection, table: TableDef, rows: ReadonlyArray<LoadRow>): Promise<void> {
+  protected async bulkLoadOn(connection: DuckDBConnection, table: TableDef, rows: ReadonlyArray<Partial<LoadRow>>, shared: Partial<LoadRow>): Promise<void> {
     const appender = await connection.createAppender(table.name, this.schema, this.catalog);
     try {
       const appenders = (await this.layout(connection, table, appender.columnCount)).map((column) => {
         const spec = table.columns[column];
         if (spec === undefined) throw new Error(`table ${table.name} has a column ${column} that its declaration lacks`);
         const append = appendFor(appender, columnKind(spec));
-        return (row: LoadRow) => {
-          const value = (row as Record<string, unknown>)[column];
+        const isShared = column in shared;
+        const sharedValue = (shared as Record<string, unknown>)[column];
+        return (row: Partial<LoadRow>) => {
+          const value = isShared ? sharedValue : (row as Record<string, unknown>)[column];
           if (value === null || value === undefined) appender.appendNull();
           else append(value);
         };
@@ -115,9 +132,14 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
         appender.endRow();
       }
       appender.flushSync();
-    } finally {
-      appender.closeSync();
+    } catch (error) {
+      // Closing flushes again and would throw "transaction is aborted", hiding why (an out of memory, say).
+      try {
+        appender.closeSync();
+      } catch {}
+      throw explainDuckDBError(error);
     }
+    appender.closeSync();
   }
 
   private async layout(connection: DuckDBConnection, table: TableDef, columnCount: number): Promise<string[]> {

@@ -6,6 +6,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { UserError, errorMessage } from '../../errors.js';
 import { normalizeDuckDBValue } from '../normalize.js';
 import type { DuckDBConnectionProvider } from './duckdb-connection-provider.js';
 
@@ -48,7 +49,12 @@ class DuckDBKyselyConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = query.parameters.map(toDuckDBParameter);
-    const reader = await this.raw.runAndReadAll(query.sql, parameters.length > 0 ? parameters : undefined);
+    let reader;
+    try {
+      reader = await this.raw.runAndReadAll(query.sql, parameters.length > 0 ? parameters : undefined);
+    } catch (error) {
+      throw explainDuckDBError(error);
+    }
     const rows = reader.getRowObjects().map(normalizeRow) as R[];
     return { rows, numAffectedRows: BigInt(reader.rowsChanged) };
   }
@@ -59,6 +65,14 @@ class DuckDBKyselyConnection implements DatabaseConnection {
       yield { rows: chunk.map(normalizeRow) as R[] };
     }
   }
+}
+
+/** DuckDB's out-of-memory error suggests its own SET; orb-sync's setting is what the user can change. */
+export function explainDuckDBError(error: unknown): unknown {
+  const message = errorMessage(error);
+  if (!message.startsWith('Out of Memory Error')) return error;
+  const why = message.split('\n')[0]!.replace(/^Out of Memory Error: /, '');
+  return new UserError(`DuckDB ran out of memory (${why}): raise ORB_SYNC_DUCKDB_MEMORY_LIMIT (--duckdb-memory-limit)`, { cause: error });
 }
 
 function normalizeRow(row: Record<string, DuckDBValue>): Record<string, unknown> {

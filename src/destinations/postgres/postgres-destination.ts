@@ -84,19 +84,27 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
     });
   }
 
-  protected async bulkLoadOn(client: pg.PoolClient, table: TableDef, rows: ReadonlyArray<LoadRow>): Promise<void> {
+  protected async bulkLoadOn(client: pg.PoolClient, table: TableDef, rows: ReadonlyArray<Partial<LoadRow>>, shared: Partial<LoadRow>): Promise<void> {
     const columns = Object.entries(table.columns).map(([name, spec]) => ({ name, kind: columnKind(spec) }));
     const copy = client.query(copyFrom(`copy "${table.name}" (${columns.map((c) => `"${c.name}"`).join(', ')}) from stdin`));
-    await pipeline(Readable.from(copyLines(columns, rows)), copy);
+    await pipeline(Readable.from(copyLines(columns, rows, shared)), copy);
   }
 }
 
-/** COPY's text format, a few hundred rows per chunk, each value taken from its row by column name. */
-function* copyLines(columns: ReadonlyArray<{ name: string; kind: ColumnKind }>, rows: ReadonlyArray<LoadRow>): Generator<string> {
+/**
+ * COPY's text format, a few hundred rows per chunk, each value taken from its row by column name
+ * (a shared column's text is made once).
+ */
+function* copyLines(
+  columns: ReadonlyArray<{ name: string; kind: ColumnKind }>,
+  rows: ReadonlyArray<Partial<LoadRow>>,
+  shared: Partial<LoadRow>,
+): Generator<string> {
+  const sharedFields = columns.map(({ name, kind }) => (name in shared ? copyField((shared as Record<string, unknown>)[name], kind) : undefined));
   let chunk = '';
   for (const [index, row] of rows.entries()) {
     const record = row as Record<string, unknown>;
-    chunk += columns.map(({ name, kind }) => copyField(record[name], kind)).join('\t') + '\n';
+    chunk += columns.map(({ name, kind }, i) => sharedFields[i] ?? copyField(record[name], kind)).join('\t') + '\n';
     if (index % 500 === 499) {
       yield chunk;
       chunk = '';
