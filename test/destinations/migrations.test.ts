@@ -6,12 +6,13 @@ import type { Destination } from '../../src/destinations/destination.js';
 import { listMigrations, migrate } from '../../src/destinations/migrate.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { FACT_TABLES } from '../../src/schema/facts.js';
+import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_USAGE_DAYS } from '../../src/schema/staging.js';
 import { columnKind, isNullable, type Columns, type ColumnSpec, type LoadRow } from '../../src/schema/table.js';
 import { ENGINES } from '../helpers/engines.js';
 
 const KEYLESS_FACTS = '007_fact_tables_without_keys';
 
-/** Row i of a fact table: distinct grains, exact 18-decimal amounts, nullable columns null in row 1. */
+/** Row i of a table: distinct grains, exact 18-decimal amounts, nullable columns null in row 1. */
 function factRow(columns: Columns, i: number): LoadRow {
   const value = (spec: ColumnSpec, column: string) => {
     if (i === 1 && isNullable(spec)) return null;
@@ -24,6 +25,8 @@ function factRow(columns: Columns, i: number): LoadRow {
         return `${i}.000000000123456789`;
       case 'bigint':
         return String(1000 + i);
+      case 'boolean':
+        return i === 0;
       default:
         return `${column}_${i}`;
     }
@@ -58,10 +61,42 @@ describe.each(ENGINES)(`migration ${KEYLESS_FACTS} on $name`, (engine) => {
       { day: '2026-03-02', total: '1.000000000123456789', prices: '1' },
     ]);
 
-    expect(await migrate(destination)).toEqual([KEYLESS_FACTS]);
+    expect(await migrate(destination, listMigrations().filter((m) => m.version <= KEYLESS_FACTS))).toEqual([KEYLESS_FACTS]);
 
     expect(await contents()).toEqual(factsBefore);
     expect(await mine()).toEqual(mineBefore);
+  });
+});
+
+const STAGING_WITHOUT_INDEXES = '008_staging_without_indexes';
+
+describe.each(ENGINES)(`migration ${STAGING_WITHOUT_INDEXES} on $name`, (engine) => {
+  it('keeps the staged rows; DuckDB drops the staging indexes that held memory growing with the account, PostgreSQL keeps them', async () => {
+    const { target, schema, cleanup } = await engine.fresh();
+    const destination = await openDestination(target, schema);
+    try {
+      await migrate(destination, listMigrations().filter((m) => m.version < STAGING_WITHOUT_INDEXES));
+      const staged = [RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_USAGE_DAYS];
+      for (const table of staged) await destination.transaction((tx) => tx.bulkLoad(table, [0, 1].map((i) => factRow(table.columns, i))));
+      const contents = () => Promise.all(staged.map((t) => destination.query(`select * from ${t.name} order by load_id`)));
+      const before = await contents();
+      const indexes = () =>
+        destination.query<{ name: string }>(
+          engine.name === 'duckdb'
+            ? `select index_name as name from duckdb_indexes() where schema_name = '${schema}' and table_name like 'raw_%' order by 1`
+            : `select indexname as name from pg_indexes where schemaname = '${schema}' and tablename like 'raw_%' order by 1`,
+        );
+      const indexed = ['raw_subscription_cost_days_by_day', 'raw_subscription_usage_days_by_day'];
+      expect((await indexes()).map((i) => i.name)).toEqual(indexed);
+
+      expect(await migrate(destination)).toEqual([STAGING_WITHOUT_INDEXES]);
+
+      expect(await contents()).toEqual(before);
+      expect((await indexes()).map((i) => i.name)).toEqual(engine.name === 'duckdb' ? [] : indexed);
+    } finally {
+      await destination.close();
+      await cleanup();
+    }
   });
 });
 
