@@ -24,6 +24,11 @@ export interface Destination {
   readonly schema: string;
   /** Statements that start a model build's transaction (the one place the engines' SQL differs). */
   readonly modelBuildSetup: readonly string[];
+  /**
+   * A full model build goes through the subscriptions in chunks of about this many staged cost
+   * days, so that the engine's working set follows a chunk, not the account (Infinity: one chunk).
+   */
+  readonly fullBuildChunkDays: number;
   /** Queries outside any transaction (pooled). */
   readonly db: Db;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
@@ -46,6 +51,7 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract readonly engine: Engine;
   abstract readonly db: Db;
   abstract readonly modelBuildSetup: readonly string[];
+  abstract readonly fullBuildChunkDays: number;
   private readonly bound = new WeakMap<Connection, Db>();
   /** The last transaction queued: one writer at a time (streams in two lanes commit in turn). */
   private writing: Promise<unknown> = Promise.resolve();

@@ -7,7 +7,7 @@ import type { FactTable } from '../schema/table.js';
 import { add, compare, formatDecimal, parseDecimal } from '../util/decimal.js';
 import { addDays } from '../util/time-zone.js';
 import { loadModels, type Model } from './build-models.js';
-import { changedScopes, mergeScopes, widenToBillingPeriods, type BuildScope } from './scopes.js';
+import { changedScopes, mergeScopes, widenToBillingPeriods, type BuildScope, type SubscriptionScope } from './scopes.js';
 
 /** Steps a caller adds to a build's transaction (a restatement records its totals there). */
 export interface BuildHooks {
@@ -46,7 +46,13 @@ function fromDay(keyword: 'and' | 'where', column: string, firstDay: string | nu
 export async function buildFacts(
   destination: Destination,
   scope: BuildScope,
-  { hooks = {}, recordLookback = false, runId, models = loadModels() }: { hooks?: BuildHooks; recordLookback?: boolean; runId?: string; models?: Model[] } = {},
+  {
+    hooks = {},
+    recordLookback = false,
+    runId,
+    models = loadModels(),
+    chunkDays = destination.fullBuildChunkDays,
+  }: { hooks?: BuildHooks; recordLookback?: boolean; runId?: string; models?: Model[]; chunkDays?: number } = {},
 ): Promise<BuildResult> {
   return destination.transaction(async ({ db }) => {
     for (const statement of destination.modelBuildSetup) await run(db, statement);
@@ -54,23 +60,44 @@ export async function buildFacts(
     const watermark = String((await sql<{ id: string }>`select nextval('load_ids') as id`.execute(db)).rows[0]!.id);
     const state = await db.selectFrom('model_build_state').select('built_through_load_id').where('id', '=', 1).executeTakeFirst();
     const full = scope === 'all' || state === undefined;
-    await fillBuildScope(db, full ? 'all' : mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))]));
-    const firstDay = full ? null : await firstScopedDay(db);
-    if (recordLookback) await fillBuiltThroughDay(db, firstDay);
-    const before = recordLookback ? await lookbackTotals(db, firstDay) : [];
-    await hooks.before?.(db);
-
-    const rows: Record<string, number> = {};
     const tables = models.filter((m) => m.materialized === 'table');
-    for (const model of tables) {
+    const scoped = tables.filter((m) => m.scoped);
+    const rows: Record<string, number> = Object.fromEntries(tables.map((m) => [m.name, 0]));
+    const insert = async (model: Model) => {
       const columns = Object.keys(factTable(model.name).columns).join(', ');
-      // A full build's scope is every subscription, all of its days: everything.
-      await run(db, `delete from ${model.name}${model.scoped && !full ? ` where ${inScope(model.name, firstDay)}` : ''}`);
       const result = await run(db, `insert into ${model.name} (${columns}) select ${columns} from (${model.select}) model`);
-      rows[model.name] = Number(result.numAffectedRows ?? 0);
+      rows[model.name]! += Number(result.numAffectedRows ?? 0);
+    };
+    let lookbackRestatement: string | undefined;
+    if (full) {
+      await hooks.before?.(db);
+      for (const model of tables) await run(db, `delete from ${model.name}`);
+      // Each chunk is whole subscriptions (a scoped fact's grain holds its subscription), so its
+      // audits see all of each one's rows, and the scoped views read only its staging.
+      for (const chunk of await subscriptionChunks(db, chunkDays)) {
+        await fillBuildScope(db, chunk.map((subscriptionId) => ({ subscriptionId, dayFrom: null, dayTo: null })));
+        for (const model of scoped) await insert(model);
+        await audit(db, scoped, null);
+      }
+    } else {
+      await fillBuildScope(db, await widenToBillingPeriods(db, mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))])));
+      const firstDay = await firstScopedDay(db);
+      if (recordLookback) await fillBuiltThroughDay(db, firstDay);
+      const before = recordLookback ? await lookbackTotals(db, firstDay) : [];
+      await hooks.before?.(db);
+      for (const model of scoped) {
+        await run(db, `delete from ${model.name} where ${inScope(model.name, firstDay)}`);
+        await insert(model);
+      }
+      await audit(db, scoped, firstDay);
+      if (recordLookback) lookbackRestatement = await recordLookbackRestatement(db, before, runId, firstDay);
     }
-    await audit(db, tables, full, firstDay);
-    const lookbackRestatement = recordLookback ? await recordLookbackRestatement(db, before, runId, firstDay) : undefined;
+    // The facts that are not per subscription (event volume, reconciliation) are rebuilt whole.
+    for (const model of tables.filter((m) => !m.scoped)) {
+      if (!full) await run(db, `delete from ${model.name}`);
+      await insert(model);
+      await auditGrain(db, model, '');
+    }
     await hooks.after?.(db);
 
     const subscriptions = full ? 'all' : Number((await sql<{ n: string }>`select count(*) as n from build_scope`.execute(db)).rows[0]!.n);
@@ -86,16 +113,34 @@ export async function buildFacts(
   });
 }
 
-async function fillBuildScope(db: Db, scope: BuildScope): Promise<void> {
-  await db.deleteFrom('build_scope').execute();
-  if (scope === 'all') {
-    await sql`insert into build_scope (subscription_id) select subscription_id from raw_subscriptions_latest`.execute(db);
-  } else {
-    const widened = await widenToBillingPeriods(db, scope);
-    for (let i = 0; i < widened.length; i += 500) {
-      const batch = widened.slice(i, i + 500).map((s) => ({ subscription_id: s.subscriptionId, day_from: s.dayFrom, day_to: s.dayTo }));
-      await db.insertInto('build_scope').values(batch).execute();
+/**
+ * Every subscription, in chunks of whole subscriptions of about `chunkDays` staged cost days each
+ * (the versions staged: what the scoped views read).
+ */
+async function subscriptionChunks(db: Db, chunkDays: number): Promise<string[][]> {
+  const { rows } = await sql<{ subscription_id: string; days: string }>`
+    select s.subscription_id, coalesce(d.days, 0) as days
+    from (select distinct subscription_id from raw_subscriptions) s
+    left join (select subscription_id, count(*) as days from raw_subscription_cost_days group by subscription_id) d on d.subscription_id = s.subscription_id
+    order by s.subscription_id`.execute(db);
+  const chunks: string[][] = [[]];
+  let days = 0;
+  for (const row of rows) {
+    if (days > 0 && days + Number(row.days) > chunkDays) {
+      chunks.push([]);
+      days = 0;
     }
+    chunks.at(-1)!.push(row.subscription_id);
+    days += Number(row.days);
+  }
+  return chunks;
+}
+
+async function fillBuildScope(db: Db, scopes: readonly SubscriptionScope[]): Promise<void> {
+  await db.deleteFrom('build_scope').execute();
+  for (let i = 0; i < scopes.length; i += 500) {
+    const batch = scopes.slice(i, i + 500).map((s) => ({ subscription_id: s.subscriptionId, day_from: s.dayFrom, day_to: s.dayTo }));
+    await db.insertInto('build_scope').values(batch).execute();
   }
 }
 
@@ -130,27 +175,14 @@ async function fillBuiltThroughDay(db: Db, firstDay: string | null): Promise<voi
 }
 
 /**
- * The build's audits; any finding rolls the whole build back. Each fact table has one row per its
- * grain (no key enforces it: see FactTable), checked over what this build wrote: in a scoped
- * build, a scoped model's scope (its grain holds day and subscription, so new rows cannot collide
- * with the rest); else the whole table. And for each subscription and billing period of the scope
- * whose days are all in the facts, Σ daily total equals Orb's cumulative total at the period's
- * last synced day, to the last decimal.
+ * The scoped facts' audits; any finding rolls the whole build back. Each fact table has one row per
+ * its grain (no key enforces it: see FactTable), checked over what this build wrote: a scoped
+ * model's scope (its grain holds day and subscription, so new rows cannot collide with the rest).
+ * And for each subscription and billing period of the scope whose days are all in the facts,
+ * Σ daily total equals Orb's cumulative total at the period's last synced day, to the last decimal.
  */
-async function audit(db: Db, models: Model[], full: boolean, firstDay: string | null): Promise<void> {
-  for (const model of models) {
-    const grain = factTable(model.name).grain.join(', ');
-    const { rows: duplicates } = await run(
-      db,
-      `select ${grain}, count(*) as n from ${model.name}${model.scoped && !full ? ` where ${inScope(model.name, firstDay)}` : ''}
-       group by ${grain} having count(*) > 1 order by ${grain} limit 1`,
-    );
-    const duplicate = duplicates[0];
-    if (duplicate) {
-      const { n, ...key } = duplicate;
-      throw new UserError(`audit failed, facts not changed: ${model.name} has ${n} rows for (${grain}) = (${Object.values(key).join(', ')})`);
-    }
-  }
+async function audit(db: Db, models: Model[], firstDay: string | null): Promise<void> {
+  for (const model of models) await auditGrain(db, model, ` where ${inScope(model.name, firstDay)}`);
 
   // stg_subscription_cost_totals holds the scope's days (whole billing periods), read once, each
   // with its facts' day (an equi-join). A period's days all made it into the facts
@@ -182,6 +214,17 @@ async function audit(db: Db, models: Model[], full: boolean, firstDay: string | 
       `audit failed, facts not changed: subscription ${finding.subscription_id}, billing period from ${finding.period_start}: ` +
         `daily totals add up to ${finding.total ?? 'nothing'}, Orb's cumulative total is ${finding.cumulative_total}`,
     );
+  }
+}
+
+/** One row per grain among the model's rows that `where` selects (empty: all of them). */
+async function auditGrain(db: Db, model: Model, where: string): Promise<void> {
+  const grain = factTable(model.name).grain.join(', ');
+  const { rows: duplicates } = await run(db, `select ${grain}, count(*) as n from ${model.name}${where} group by ${grain} having count(*) > 1 order by ${grain} limit 1`);
+  const duplicate = duplicates[0];
+  if (duplicate) {
+    const { n, ...key } = duplicate;
+    throw new UserError(`audit failed, facts not changed: ${model.name} has ${n} rows for (${grain}) = (${Object.values(key).join(', ')})`);
   }
 }
 

@@ -37,6 +37,9 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   readonly engine = 'duckdb';
   readonly db: Db;
   readonly modelBuildSetup = [];
+  // DuckDB works inside this process: a full build reads a chunk's staging at a time, so its
+  // working set follows the chunk (about 700 subscriptions' years), not the account.
+  readonly fullBuildChunkDays = 250_000;
   private readonly idle: DuckDBConnection[] = [];
   /** Each table's columns in physical order: the appender writes by position, rows come by name. */
   private readonly layouts = new Map<string, string[]>();

@@ -19,6 +19,8 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   // loops over window functions and a build of a few thousand rows takes minutes instead of
   // milliseconds. Hash joins are the right plan for these set-at-a-time builds.
   readonly modelBuildSetup = ['set local enable_nestloop = off'];
+  // The server's memory, not ours, and each chunk would scan the staging tables again: one chunk.
+  readonly fullBuildChunkDays = Infinity;
   private lockClient?: pg.PoolClient;
 
   private constructor(
