@@ -68,7 +68,7 @@ describe.each(ENGINES)(`migration ${KEYLESS_FACTS} on $name`, (engine) => {
   });
 });
 
-const STAGING_WITHOUT_INDEXES = '008_staging_without_indexes';
+const STAGING_WITHOUT_INDEXES = '009_staging_without_indexes';
 
 describe.each(ENGINES)(`migration ${STAGING_WITHOUT_INDEXES} on $name`, (engine) => {
   it('keeps the staged rows; DuckDB drops the staging indexes that held memory growing with the account, PostgreSQL keeps them', async () => {
