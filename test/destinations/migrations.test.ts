@@ -87,12 +87,13 @@ describe.each(ENGINES)(`migration ${STAGING_WITHOUT_INDEXES} on $name`, (engine)
             : `select indexname as name from pg_indexes where schemaname = '${schema}' and tablename like 'raw_%' order by 1`,
         );
       const indexed = ['raw_subscription_cost_days_by_day', 'raw_subscription_usage_days_by_day'];
-      expect((await indexes()).map((i) => i.name)).toEqual(indexed);
+      expect((await indexes()).map((i) => i.name)).toEqual(expect.arrayContaining(indexed));
 
       expect(await migrate(destination)).toEqual([STAGING_WITHOUT_INDEXES]);
 
       expect(await contents()).toEqual(before);
-      expect((await indexes()).map((i) => i.name)).toEqual(engine.name === 'duckdb' ? [] : indexed);
+      // DuckDB: no index on any staging table.
+      expect((await indexes()).map((i) => i.name)).toEqual(engine.name === 'duckdb' ? [] : expect.arrayContaining(indexed));
     } finally {
       await destination.close();
       await cleanup();
