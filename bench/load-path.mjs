@@ -12,7 +12,8 @@
 // All three load the same day rows (raw_subscription_cost_days) and price rows
 // (raw_subscription_price_costs) into identical, migrated, emptied tables (commitBatch also the
 // few raw_prices rows). Runs are interleaved (order rotated each repetition); medians of BENCH_LOAD_REPS.
-// Usage: node bench/load-path.mjs   (BENCH_LOAD_SUBSCRIPTIONS, BENCH_LOAD_REPS scale it down)
+// Usage: node bench/load-path.mjs   (BENCH_LOAD_SUBSCRIPTIONS, BENCH_LOAD_REPS scale it down;
+// BENCH_LOAD_ENGINES=postgres measures one engine)
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { rmSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { PG_URL, scratch, report, table, fmt, ratio, mark, median, envInt } from
 
 const subscriptions = envInt('BENCH_LOAD_SUBSCRIPTIONS', 92); // × 365 days × (1 day + 5 price rows) ≈ 200,000 rows
 const reps = envInt('BENCH_LOAD_REPS', 5);
+const engines = (process.env.BENCH_LOAD_ENGINES ?? 'duckdb,postgres').split(',');
 const DAYS = 365;
 const PRICES = 5;
 const BATCH = { partitions: 50, rows: 10_000 }; // src/sync/run-partitioned-stream.ts
@@ -181,7 +183,7 @@ const priceRows = batches.reduce((n, b) => n + b.prices.length, 0);
 const rowsPerRun = dayRows + priceRows;
 const results = [];
 
-for (const engine of ['duckdb', 'postgres']) {
+for (const engine of engines) {
   const dir = scratch('orb-bench-load-');
   const schema = engine === 'duckdb' ? 'orb' : `bench_load_${process.pid}`;
   const orbTarget = engine === 'duckdb' ? { engine, path: join(dir, 'orb.duckdb') } : { engine, url: PG_URL };

@@ -18,18 +18,22 @@ export interface CommitItem {
 export interface KeyedVersion {
   readonly key: string;
   readonly hash: string;
+  /** Its row carries the hash as content_hash, ready to append. */
   readonly version: StagedVersion;
 }
 
 /**
  * The last version of each record (one read can hold a record many times: a price in every cost
- * day), keyed and hashed. Callers do this while other reads are in flight, so the single writer's
- * transactions hold only the engine's work.
+ * day), keyed and hashed, its row stamped with the hash. Callers do this while other reads are in
+ * flight, so the single writer's transactions hold only the engine's work.
  */
 export function keyedVersions(versions: readonly StagedVersion[]): KeyedVersion[] {
   const byKey = new Map<string, StagedVersion>();
   for (const version of versions) byKey.set(versionKey(version.table, version.row), version);
-  return [...byKey].map(([key, version]) => ({ key, version, hash: contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]) }));
+  return [...byKey].map(([key, version]) => {
+    const hash = contentHash([version.row, version.children.map((child) => [child.table.name, child.rows])]);
+    return { key, hash, version: { ...version, row: { ...version.row, content_hash: hash } } };
+  });
 }
 
 /** commitBatch for one partition. */
@@ -49,30 +53,27 @@ export function commitVersions(
  * transaction, so a crash leaves either both or neither. The loader fills each staging row's
  * run_id, load_id (one per commit: higher is newer), extracted_at and content_hash. Several
  * partitions share a commit to spare the engines a commit (and its fsync) per partition, and
- * each lookup is one query per commit, not one per partition.
+ * each lookup is one query per table per commit, not one per partition.
  */
 export async function commitBatch(ctx: StreamContext, stream: string, items: readonly CommitItem[]): Promise<number> {
   if (items.every((item) => item.versions.length === 0 && item.cursor === undefined && item.coverage === undefined)) return 0;
   const perTable = new Map<string, number>();
   const loaded = await ctx.destination.transaction(async (tx) => {
     perTable.clear();
-    const versions = items.flatMap((item) => item.versions);
-    const changed = await changedVersions(tx, [...versions, ...(await goneVersions(tx, items))]);
+    const changed = await changedVersions(tx, items);
     let loaded = 0;
     if (changed.length > 0) {
       // The run's and the load's columns go to the engine once per table, not copied into each row.
       const shared = { run_id: ctx.runId, load_id: await nextLoadId(tx), extracted_at: ctx.startedAt };
       const byTable = new Map<StagingTable, Partial<LoadRow>[]>();
-      const append = (table: StagingTable, row: Partial<LoadRow>) => {
-        const rows = byTable.get(table) ?? [];
-        rows.push(row);
-        byTable.set(table, rows);
+      const rowsOf = (table: StagingTable) => {
+        let rows = byTable.get(table);
+        if (!rows) byTable.set(table, (rows = []));
+        return rows;
       };
-      for (const { version, hash } of changed) {
-        append(version.table, { ...version.row, content_hash: hash });
-        for (const child of version.children) {
-          for (const row of child.rows) append(child.table, row);
-        }
+      for (const { version } of changed) {
+        rowsOf(version.table).push(version.row);
+        for (const child of version.children) rowsOf(child.table).push(...child.rows);
       }
       for (const [table, rows] of byTable) {
         await tx.bulkLoad(table, rows, shared);
@@ -90,31 +91,71 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
 }
 
 /**
- * Deleted versions of the stored days the items' coverages hold and their versions do not: Orb
- * no longer returns them (a backfill removed the usage, a cancellation was backdated).
+ * The versions to append, one per key (the last one given wins: a customer embedded in two
+ * subscriptions of one page is appended once), those whose content differs from the latest stored
+ * version of their key; and deleted versions of the stored days the items' coverages hold and
+ * their versions do not: Orb no longer returns them (a backfill removed the usage, a cancellation
+ * was backdated). One lookup per table serves both.
  */
-async function goneVersions(tx: LoadTransaction, items: readonly CommitItem[]): Promise<KeyedVersion[]> {
-  const returned = new Set(items.flatMap((item) => item.versions.map(({ key }) => key)));
+async function changedVersions(tx: LoadTransaction, items: readonly CommitItem[]): Promise<KeyedVersion[]> {
+  const latest = new Map<string, KeyedVersion>();
+  const lookups = new Map<StagingTable, { keyValues: Set<SqlValue>; coverages: Coverage[] }>();
+  const lookupOf = (table: StagingTable) => {
+    let lookup = lookups.get(table);
+    if (!lookup) lookups.set(table, (lookup = { keyValues: new Set(), coverages: [] }));
+    return lookup;
+  };
+  for (const item of items) {
+    for (const keyed of item.versions) latest.set(keyed.key, keyed);
+    if (item.coverage) lookupOf(item.coverage.table).coverages.push(item.coverage);
+  }
+  for (const { version } of latest.values()) {
+    lookupOf(version.table).keyValues.add(keyValue((version.row as Record<string, unknown>)[version.table.versionKey[0]!]));
+  }
+  const storedHashes = new Map<string, string>();
   const gone: StagedVersion[] = [];
-  for (const chunk of chunks(items.filter((item) => item.coverage !== undefined), 100)) {
-    for (const table of new Set(chunk.map((item) => item.coverage!.table))) {
-      const covered = chunk.map((item) => item.coverage!).filter((coverage) => coverage.table === table);
-      const ranges = covered.map(({ partition, from, to }) => {
-        // Only key columns may narrow the rows before the latest version is taken (see latestOf).
-        const unkeyed = [...Object.keys(partition), 'day'].filter((column) => !table.versionKey.includes(column));
-        if (unkeyed.length > 0) throw new Error(`coverage of ${table.name} pins ${unkeyed.join(', ')}, not in its version key`);
-        return sql`(${sql.join(Object.entries(partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)} and day >= ${from} and day < ${to})`;
-      });
-      const { rows: stored } = await sql<Record<string, SqlValue>>`
-        select ${keyColumns(table)} from (${latestOf(table, sql`${keyColumns(table)}, is_deleted`, sql.join(ranges, sql` or `))}) latest
-        where not coalesce(is_deleted, false)`.execute(tx.db);
-      const empty = Object.fromEntries(Object.keys(table.columns).filter((c) => !LOADER_COLUMNS.has(c)).map((c) => [c, null]));
-      for (const row of stored) {
-        if (!returned.has(versionKey(table, row))) gone.push({ table, row: { ...empty, ...row, is_deleted: true } as StagingRow, children: [] });
-      }
+  for (const [table, { keyValues, coverages }] of lookups) {
+    for (const stored of await storedVersions(tx, table, keyValues, coverages)) {
+      const key = versionKey(table, stored);
+      storedHashes.set(key, stored.content_hash);
+      if (stored.live_in_coverage && !latest.has(key)) gone.push(deletedVersion(table, stored));
     }
   }
-  return keyedVersions(gone);
+  return [...latest.values(), ...keyedVersions(gone)].filter(({ key, hash }) => storedHashes.get(key) !== hash);
+}
+
+/**
+ * The latest stored version of the keys that share the first key column's values with the
+ * commit's versions, or lie in one of its coverages; live_in_coverage marks a version in a
+ * coverage that is not deleted (the only ones that can be gone).
+ */
+async function storedVersions(
+  tx: LoadTransaction,
+  table: StagingTable,
+  keyValues: ReadonlySet<SqlValue>,
+  coverages: readonly Coverage[],
+): Promise<Array<Record<string, SqlValue> & { content_hash: string; live_in_coverage: boolean }>> {
+  const ranges = coverages.map(({ partition, from, to }) => {
+    // Only key columns may narrow the rows before the latest version is taken (see latestOf).
+    const unkeyed = [...Object.keys(partition), 'day'].filter((column) => !table.versionKey.includes(column));
+    if (unkeyed.length > 0) throw new Error(`coverage of ${table.name} pins ${unkeyed.join(', ')}, not in its version key`);
+    return sql`(${sql.join(Object.entries(partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)} and day >= ${from} and day < ${to})`;
+  });
+  const selected = keyValues.size > 0 ? [sql`${sql.ref(table.versionKey[0]!)} in (${sql.join([...keyValues])})`] : [];
+  const inCoverage = ranges.length > 0 ? sql`(${sql.join(ranges, sql` or `)}) and not coalesce(is_deleted, false)` : sql`false`;
+  const { rows } = await sql<Record<string, SqlValue> & { content_hash: string; live_in_coverage: boolean }>`${latestOf(
+    table,
+    sql`${keyColumns(table)}, content_hash, ${inCoverage} as live_in_coverage`,
+    sql.join([...selected, ...ranges], sql` or `),
+  )}`.execute(tx.db);
+  return rows;
+}
+
+/** A deleted version of a stored key: its key columns, every other column null. */
+function deletedVersion(table: StagingTable, stored: Record<string, SqlValue>): StagedVersion {
+  const row: Record<string, SqlValue> = Object.fromEntries(Object.keys(table.columns).filter((column) => !LOADER_COLUMNS.has(column)).map((column) => [column, null]));
+  for (const column of table.versionKey) row[column] = stored[column]!;
+  return { table, row: { ...row, is_deleted: true } as StagingRow, children: [] };
 }
 
 const LOADER_COLUMNS = new Set(['run_id', 'load_id', 'extracted_at', 'content_hash']);
@@ -132,32 +173,6 @@ function chunks<T>(values: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < values.length; i += size) result.push(values.slice(i, i + size));
   return result;
-}
-
-/**
- * The versions that differ from the latest stored version of their key, one per key (the last
- * one given wins: a customer embedded in two subscriptions of one page is appended once).
- */
-async function changedVersions(tx: LoadTransaction, versions: readonly KeyedVersion[]): Promise<KeyedVersion[]> {
-  const latest = [...new Map(versions.map((keyed) => [keyed.key, keyed])).values()];
-  const stored = new Map<string, string>();
-  for (const table of new Set(latest.map(({ version }) => version.table))) {
-    const ofTable = latest.filter(({ version }) => version.table === table).map(({ version }) => version);
-    for (const [key, hash] of await storedHashes(tx, table, ofTable)) stored.set(key, hash);
-  }
-  return latest.filter(({ key, hash }) => stored.get(key) !== hash);
-}
-
-/** Hashes of the latest stored versions that share the first key column's values with `versions`. */
-async function storedHashes(tx: LoadTransaction, table: StagingTable, versions: readonly StagedVersion[]): Promise<Map<string, string>> {
-  const [first] = table.versionKey;
-  const values = [...new Set(versions.map((v) => keyValue((v.row as Record<string, unknown>)[first!])))];
-  const { rows } = await sql<Record<string, SqlValue> & { content_hash: string }>`${latestOf(
-    table,
-    sql`${keyColumns(table)}, content_hash`,
-    sql`${sql.ref(first!)} in (${sql.join(values)})`,
-  )}`.execute(tx.db);
-  return new Map(rows.map((row) => [versionKey(table, row), row.content_hash]));
 }
 
 /**
