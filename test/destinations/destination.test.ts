@@ -65,6 +65,23 @@ describe.each(ENGINES)('$name destination', (engine) => {
     ]);
   });
 
+  it('writes each row its own values where the rows before held the same ones (one Date object, one string)', async () => {
+    const instant = new Date('2026-03-01T00:00:00Z');
+    const rows = [
+      row(1, 'same', '1.5', instant, '2026-03-01', null),
+      row(2, 'same', '1.5', instant, '2026-03-01', null),
+      row(3, 'tab\there', '2.5', new Date('2026-03-02T00:00:00Z'), null, '{}'),
+      row(4, 'tab\there', '2.5', instant, '2026-03-01', null),
+    ];
+    await destination.transaction((tx) => tx.bulkLoad(SAMPLE, rows));
+    expect(await destination.query('select id, label, amount, happened_at, day, doc from sample order by id')).toEqual([
+      { id: '1', label: 'same', amount: '1.5', happened_at: '2026-03-01T00:00:00.000Z', day: '2026-03-01', doc: null },
+      { id: '2', label: 'same', amount: '1.5', happened_at: '2026-03-01T00:00:00.000Z', day: '2026-03-01', doc: null },
+      { id: '3', label: 'tab\there', amount: '2.5', happened_at: '2026-03-02T00:00:00.000Z', day: null, doc: '{}' },
+      { id: '4', label: 'tab\there', amount: '2.5', happened_at: '2026-03-01T00:00:00.000Z', day: '2026-03-01', doc: null },
+    ]);
+  });
+
   it('fills the shared columns of every row from one value, whatever the rows hold', async () => {
     const rows = [
       { id: 1, label: 'own', amount: '1.5', happened_at: null, day: '2026-01-01' },
@@ -82,7 +99,8 @@ describe.each(ENGINES)('$name destination', (engine) => {
     ['more digits before the point than the column holds', '100000000000000000000'],
     ['no number at all, which PostgreSQL would store', 'NaN'],
   ])('refuses an amount with %s', async (_, amount) => {
-    const load = destination.transaction((tx) => tx.bulkLoad(SAMPLE, [row(1, 'x', amount, null, null, null)]));
+    // After a row whose amount fits: each value is checked, not only the first of a column.
+    const load = destination.transaction((tx) => tx.bulkLoad(SAMPLE, [row(1, 'x', '1.5', null, null, null), row(2, 'x', amount, null, null, null)]));
     await expect(load).rejects.toThrow(/decimal places|does not fit|not a decimal/i);
     expect(await destination.query('select count(*) as n from sample')).toEqual([{ n: '0' }]);
   });

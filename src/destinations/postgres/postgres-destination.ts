@@ -94,8 +94,9 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
 }
 
 /**
- * COPY's text format, a few hundred rows per chunk, each value taken from its row by column name
- * (a shared column's text is made once).
+ * COPY's text format, a few hundred rows per chunk, each value taken from its row by column name.
+ * A shared column's text is made once, and so is the text of a value that repeats the previous
+ * row's in its column (a cost day's price rows share its subscription, day and instants).
  */
 function* copyLines(
   columns: ReadonlyArray<{ name: string; kind: ColumnKind }>,
@@ -103,10 +104,25 @@ function* copyLines(
   shared: Partial<LoadRow>,
 ): Generator<string> {
   const sharedFields = columns.map(({ name, kind }) => (name in shared ? copyField((shared as Record<string, unknown>)[name], kind) : undefined));
+  const previous = columns.map(() => ({ value: UNSEEN as unknown, text: '' }));
   let chunk = '';
-  for (const [index, row] of rows.entries()) {
-    const record = row as Record<string, unknown>;
-    chunk += columns.map(({ name, kind }, i) => sharedFields[i] ?? copyField(record[name], kind)).join('\t') + '\n';
+  for (let index = 0; index < rows.length; index += 1) {
+    const record = rows[index] as Record<string, unknown>;
+    let line = '';
+    for (let i = 0; i < columns.length; i += 1) {
+      let text = sharedFields[i];
+      if (text === undefined) {
+        const value = record[columns[i]!.name];
+        const last = previous[i]!;
+        if (value !== last.value) {
+          last.text = copyField(value, columns[i]!.kind);
+          last.value = value;
+        }
+        text = last.text;
+      }
+      line += i === 0 ? text : `\t${text}`;
+    }
+    chunk += `${line}\n`;
     if (index % 500 === 499) {
       yield chunk;
       chunk = '';
@@ -114,6 +130,8 @@ function* copyLines(
   }
   if (chunk) yield chunk;
 }
+
+const UNSEEN = Symbol('no value yet');
 
 /** A plain decimal that fits DECIMAL(38,18) as it is: toMoney would accept it, and PostgreSQL stores it unrounded. */
 const FITTING_DECIMAL = /^-?\d{1,20}(\.\d{1,18})?$/;
