@@ -2,7 +2,7 @@
 // The rows: a first sync's costs of BENCH_LOAD_SUBSCRIPTIONS subscriptions × 365 days × 5 prices
 // (cumulative windows with 12-decimal amounts, Orb's response shape), run through the real
 // subscription_costs stream (parse, toVersions, cursor, coverage; untimed) and cut into commits
-// the way a sync cuts them (≤ 50 partitions or ≤ 20,000 rows). Each commit goes, timed:
+// the way a sync cuts them (≤ 50 partitions or ≤ 10,000 rows). Each commit goes, timed:
 //   raw         the engine's bulk path in one transaction: DuckDB's appender with typed values
 //               (decimal strings → DECIMAL(38,18) units), PostgreSQL's COPY FROM STDIN
 //               (pg-copy-streams) with hand-built text lines;
