@@ -75,7 +75,6 @@ export function latestInScopeModel(table: StagingTable): Model {
     ? latestInScopeViewName(parent)
     : `(SELECT ${key}, MAX(r.load_id) AS load_id FROM ${table.name} r
   JOIN build_scope b ON b.subscription_id = r.subscription_id AND (b.day_from IS NULL OR r.day >= b.day_from) AND (b.day_to IS NULL OR r.day < b.day_to)
-  WHERE r.day >= ${SCOPE_FIRST_DAY}
   GROUP BY ${key})`;
   return {
     name: latestInScopeViewName(table),
@@ -88,9 +87,9 @@ export function latestInScopeModel(table: StagingTable): Model {
 
 /**
  * The scope's first day (a subscription rebuilt whole counts from the earliest date), one constant
- * per query: the rows of history before it are dropped by a comparison each, in the aggregate and
- * before the join to their latest version, where PostgreSQL would otherwise hash every one (at 365
- * days of history, the raw rows of every day for each of the several times a build reads a view).
+ * per query: the rows of history before it are dropped by a comparison each before the join to
+ * their latest version, where PostgreSQL would hash every one. (Not in the aggregate: there it
+ * turns DuckDB's plan of a whole fact model for the worse.)
  */
 const SCOPE_FIRST_DAY = "(SELECT MIN(COALESCE(day_from, DATE '0001-01-01')) FROM build_scope)";
 
