@@ -2,22 +2,13 @@
 // DuckDB and PostgreSQL. Wall time, staging rows per second, and the peak resident memory of the
 // orb-sync process (VmHWM; with DuckDB the engine runs inside it, with PostgreSQL only the client
 // does), with a smaller account beside it to show memory does not grow with the account.
-// Usage: node bench/scale.mjs   (BENCH_SCALE_SUBSCRIPTIONS=1000,10000, BENCH_SCALE_DAYS and
-// BENCH_ENGINES=duckdb,duckdb-low-memory,postgres choose what runs)
+// Usage: node bench/scale.mjs   (BENCH_SCALE_SUBSCRIPTIONS=10000,1000 and BENCH_SCALE_DAYS scale it)
 import { startSimulator, openTarget, runOrbSync, latestSummary, stagingRows, totalCalls, report, table, fmt, seconds, mark, envInt } from './lib.mjs';
 
 const sizes = (process.env.BENCH_SCALE_SUBSCRIPTIONS ?? '1000,10000').split(',').map(Number);
 const days = envInt('BENCH_SCALE_DAYS', 365);
+const engines = (process.env.BENCH_ENGINES ?? 'duckdb,postgres').split(',');
 const TARGET_MIB = 300;
-// Each configuration: an engine and what it adds to the defaults. The low-memory one is the README's
-// advice for a small machine: a lower DuckDB limit, and V8's young generation at 2 MiB a half
-// instead of 16 (Node reads that flag only at start, so it goes on node's command line).
-const CONFIGURATIONS = {
-  duckdb: { engine: 'duckdb', env: {}, nodeArgs: [] },
-  'duckdb-low-memory': { engine: 'duckdb', env: { ORB_SYNC_DUCKDB_MEMORY_LIMIT: '100MB' }, nodeArgs: ['--max-semi-space-size=2'] },
-  postgres: { engine: 'postgres', env: {}, nodeArgs: [] },
-};
-const configurations = (process.env.BENCH_ENGINES ?? Object.keys(CONFIGURATIONS).join(',')).split(',');
 
 const rows = [];
 const curves = [];
@@ -26,18 +17,16 @@ for (const subscriptions of sizes) {
   const simulator = await startSimulator({ subscriptions, customers: Math.max(1, Math.round(subscriptions / 5)), days });
   simulatorArgs = simulator.args.replace(/--port \d+ /, '');
   try {
-    for (const name of configurations) {
-      const configuration = CONFIGURATIONS[name];
-      if (!configuration) throw new Error(`BENCH_ENGINES: no configuration ${name}; there are: ${Object.keys(CONFIGURATIONS).join(', ')}`);
-      const target = await openTarget(configuration.engine, 'scale');
+    for (const engine of engines) {
+      const target = await openTarget(engine, 'scale');
       try {
         // No rate limits in the simulator; orb-sync's limiters set high enough not to pace.
-        const env = { ...target.env, ORB_BASE_URL: simulator.url, ORB_SYNC_ANALYTICS_RPS: '100000', ORB_SYNC_RPS: '100000', ...configuration.env };
-        const run = await runOrbSync(['sync'], env, { sampleMs: 2000, nodeArgs: configuration.nodeArgs });
+        const env = { ...target.env, ORB_BASE_URL: simulator.url, ORB_SYNC_ANALYTICS_RPS: '100000', ORB_SYNC_RPS: '100000' };
+        const run = await runOrbSync(['sync'], env, { sampleMs: 2000 });
         const summary = await latestSummary(target);
         const staged = stagingRows(summary);
         rows.push([
-          name,
+          engine,
           fmt(subscriptions),
           seconds(run.wallMs),
           fmt(totalCalls(summary)),
@@ -48,7 +37,7 @@ for (const subscriptions of sizes) {
         ]);
         // Resident memory at each fifth of the run: flat means it does not grow with what was read.
         const fifths = [1, 2, 3, 4, 5].map((k) => run.samples[Math.min(run.samples.length - 1, Math.floor((k * run.samples.length) / 5) - 1)]);
-        curves.push(`${name}, ${fmt(subscriptions)} subscriptions: ${fifths.filter(Boolean).map((s) => `${fmt(s.s)} s ${fmt(s.rssMiB)} MiB`).join(' → ')}`);
+        curves.push(`${engine}, ${fmt(subscriptions)} subscriptions: ${fifths.filter(Boolean).map((s) => `${fmt(s.s)} s ${fmt(s.rssMiB)} MiB`).join(' → ')}`);
       } finally {
         await target.drop();
       }
@@ -65,10 +54,9 @@ report({
     `The simulator: \`orb-sync ${simulatorArgs}\` (customers = subscriptions ÷ 5), in its own process on the same 2 cores: its`,
     'CPU time (it recomputes every cost from its seed) is part of the wall time. orb-sync: `orb-sync sync` with',
     '`--analytics-rps 100000 --rps 100000`, every other setting at its default (`--duckdb-memory-limit 256MB`), into a new DuckDB file',
-    'or a new PostgreSQL schema; duckdb-low-memory: the same with `--duckdb-memory-limit 100MB` and `node --max-semi-space-size=2`',
-    '(`NODE_OPTIONS=--max-semi-space-size=2`). Peak RSS is VmHWM of the orb-sync process as it exits.',
+    'or a new PostgreSQL schema. Peak RSS is VmHWM of the orb-sync process as it exits.',
     '',
-    table(['configuration', 'subscriptions', 'wall', 'API calls', 'staging rows', 'rows/s', 'models', 'peak RSS'], rows),
+    table(['engine', 'subscriptions', 'wall', 'API calls', 'staging rows', 'rows/s', 'models', 'peak RSS'], rows),
     '',
     'Resident memory of the orb-sync process over the run (sampled every 2 s, at each fifth of the run):',
     '',
