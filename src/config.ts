@@ -40,7 +40,7 @@ export const SETTINGS = {
     env: 'ORB_SYNC_DUCKDB_MEMORY_LIMIT',
     default: '256MB',
     description:
-      'memory DuckDB may take for its cache, joins, sorts and aggregates, e.g. 100MB or 2GB (past it, it spills to a .tmp directory beside the file; raise it if a sync stops with DuckDB out of memory); not used with PostgreSQL',
+      'memory DuckDB may take for its cache, joins, sorts and aggregates, e.g. 512MB or 2GB (past it, it spills to a .tmp directory beside the file; raise it if a sync stops with DuckDB out of memory); not used with PostgreSQL',
   },
   analyticsRps: {
     flag: 'analytics-rps',
