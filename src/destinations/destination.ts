@@ -26,7 +26,7 @@ export interface Destination {
   readonly modelBuildSetup: readonly string[];
   /**
    * A full model build goes through the subscriptions in chunks of about this many staged cost
-   * days, so that the engine's working set follows a chunk, not the account (Infinity: one chunk).
+   * days, so that the build's joins and sorts follow a chunk, not the account (Infinity: one chunk).
    */
   readonly fullBuildChunkDays: number;
   /** Queries outside any transaction (pooled). */

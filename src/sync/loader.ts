@@ -66,14 +66,9 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
       // The run's and the load's columns go to the engine once per table, not copied into each row.
       const shared = { run_id: ctx.runId, load_id: await nextLoadId(tx), extracted_at: ctx.startedAt };
       const byTable = new Map<StagingTable, Partial<LoadRow>[]>();
-      const rowsOf = (table: StagingTable) => {
-        let rows = byTable.get(table);
-        if (!rows) byTable.set(table, (rows = []));
-        return rows;
-      };
       for (const { version } of changed) {
-        rowsOf(version.table).push(version.row);
-        for (const child of version.children) rowsOf(child.table).push(...child.rows);
+        entryOf(byTable, version.table, () => []).push(version.row);
+        for (const child of version.children) entryOf(byTable, child.table, () => []).push(...child.rows);
       }
       for (const [table, rows] of byTable) {
         await tx.bulkLoad(table, rows, shared);
@@ -100,11 +95,7 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
 async function changedVersions(tx: LoadTransaction, items: readonly CommitItem[]): Promise<KeyedVersion[]> {
   const latest = new Map<string, KeyedVersion>();
   const lookups = new Map<StagingTable, { keyValues: Set<SqlValue>; coverages: Coverage[] }>();
-  const lookupOf = (table: StagingTable) => {
-    let lookup = lookups.get(table);
-    if (!lookup) lookups.set(table, (lookup = { keyValues: new Set(), coverages: [] }));
-    return lookup;
-  };
+  const lookupOf = (table: StagingTable) => entryOf(lookups, table, () => ({ keyValues: new Set<SqlValue>(), coverages: [] }));
   for (const item of items) {
     for (const keyed of item.versions) latest.set(keyed.key, keyed);
     if (item.coverage) lookupOf(item.coverage.table).coverages.push(item.coverage);
@@ -156,6 +147,13 @@ function deletedVersion(table: StagingTable, stored: Record<string, SqlValue>): 
   const row: Record<string, SqlValue> = Object.fromEntries(Object.keys(table.columns).filter((column) => !LOADER_COLUMNS.has(column)).map((column) => [column, null]));
   for (const column of table.versionKey) row[column] = stored[column]!;
   return { table, row: { ...row, is_deleted: true } as StagingRow, children: [] };
+}
+
+/** The map's value for `key`, made and stored first if it has none. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
 }
 
 const LOADER_COLUMNS = new Set(['run_id', 'load_id', 'extracted_at', 'content_hash']);
