@@ -8,7 +8,7 @@
 //   CTAS   one transaction (with the engine's model-build settings, e.g. enable_nestloop = off on
 //          PostgreSQL) of `create table x as select <columns> from (<model SELECT>) model` per fact
 //          model: the exact text the build inserts from, over the same views and the same
-//          build_scope (filled beforehand, untimed, as a full build fills it).
+//          build_scope (filled beforehand, untimed, as a full build fills it) and first day.
 // Medians of BENCH_MODEL_REPS; between runs (untimed) DuckDB checkpoints and PostgreSQL vacuums.
 // Usage: node bench/model-build.mjs   (BENCH_MODEL_SUBSCRIPTIONS, BENCH_MODEL_DAYS, BENCH_MODEL_REPS scale it down)
 import { CompiledQuery } from 'kysely';
@@ -59,7 +59,7 @@ async function ctas(destination, perModel) {
   });
   const started = performance.now();
   await destination.transaction(async ({ db }) => {
-    for (const statement of destination.modelBuildSetup) await run(db, statement);
+    for (const statement of [...destination.modelBuildSetup, destination.scopeFirstDayStatement('0001-01-01')]) await run(db, statement);
     for (const model of facts) {
       const began = performance.now();
       await run(db, `create table bench_ctas_${model.name} as select ${columns(model.name)} from (${model.select}) model`);

@@ -25,6 +25,15 @@ export interface Destination {
   /** Statements that start a model build's transaction (the one place the engines' SQL differs). */
   readonly modelBuildSetup: readonly string[];
   /**
+   * The fact tables have an index on day (PostgreSQL: sql/011). A build then inserts each model's
+   * rows in the order of its grain's first column (day, hour), so the index grows at its right
+   * edge, as a bulk index build would, not at a random page per row: that cost a full build half
+   * again as long as the bare inserts.
+   */
+  readonly factsIndexedByDay: boolean;
+  /** The statement that sets what scope_first_day() (sql/010) returns in a model build (day: YYYY-MM-DD, checked by the caller). */
+  scopeFirstDayStatement(day: string): string;
+  /**
    * A full model build goes through the subscriptions in chunks of about this many staged cost
    * days, so that the build's joins and sorts follow a chunk, not the account (Infinity: one chunk).
    */
@@ -35,6 +44,14 @@ export interface Destination {
   transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T>;
   /** Runs SQL text (models, migrations, tests) and returns normalised rows (see normalize.ts). */
   query<T extends Record<string, SqlValue> = Record<string, SqlValue>>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * After a run: brings the query planner's statistics of the tables of `written` (orb-sync's
+   * own, each with the rows the run wrote to it) up to date where they are stale, and on
+   * PostgreSQL reclaims the rows model builds deleted, by autovacuum's own thresholds. A server
+   * with autovacuum off (or not come round yet) would plan the next build over tables it believes
+   * empty. Returns the tables it refreshed.
+   */
+  refreshStatistics(written: Readonly<Record<string, number>>): Promise<string[]>;
   /** Holds the destination's sync lock until close(); throws a UserError when another sync holds it. */
   lockForSync(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +68,8 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract readonly engine: Engine;
   abstract readonly db: Db;
   abstract readonly modelBuildSetup: readonly string[];
+  abstract readonly factsIndexedByDay: boolean;
+  abstract scopeFirstDayStatement(day: string): string;
   abstract readonly fullBuildChunkDays: number;
   private readonly bound = new WeakMap<Connection, Db>();
   /** The last transaction queued: one writer at a time (streams in two lanes commit in turn). */
@@ -62,6 +81,7 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   protected abstract release(connection: Connection): Promise<void>;
   protected abstract bindKysely(connection: Connection): Db;
   protected abstract bulkLoadOn(connection: Connection, table: TableDef, rows: ReadonlyArray<Partial<LoadRow>>, shared: Partial<LoadRow>): Promise<void>;
+  abstract refreshStatistics(written: Readonly<Record<string, number>>): Promise<string[]>;
   abstract lockForSync(): Promise<void>;
   abstract close(): Promise<void>;
 

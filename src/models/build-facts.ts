@@ -64,13 +64,16 @@ export async function buildFacts(
     const scoped = tables.filter((m) => m.scoped);
     const rows: Record<string, number> = Object.fromEntries(tables.map((m) => [m.name, 0]));
     const insert = async (model: Model) => {
-      const columns = Object.keys(factTable(model.name).columns).join(', ');
-      const result = await run(db, `insert into ${model.name} (${columns}) select ${columns} from (${model.select}) model`);
+      const { columns, grain } = factTable(model.name);
+      const names = Object.keys(columns).join(', ');
+      const order = destination.factsIndexedByDay ? ` order by ${grain[0]}` : '';
+      const result = await run(db, `insert into ${model.name} (${names}) select ${names} from (${model.select}) model${order}`);
       rows[model.name]! += Number(result.numAffectedRows ?? 0);
     };
     let lookbackRestatement: string | undefined;
     if (full) {
       await hooks.before?.(db);
+      await run(db, destination.scopeFirstDayStatement(WHOLE_HISTORY));
       for (const model of tables) await run(db, `delete from ${model.name}`);
       // Each chunk is whole subscriptions (a scoped fact's grain holds its subscription), so its
       // audits see all of each one's rows, and the scoped views read only its staging.
@@ -82,6 +85,7 @@ export async function buildFacts(
     } else {
       await fillBuildScope(db, await widenToBillingPeriods(db, mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))])));
       const firstDay = await firstScopedDay(db);
+      await run(db, destination.scopeFirstDayStatement(firstDay ?? WHOLE_HISTORY));
       if (recordLookback) await fillBuiltThroughDay(db, firstDay);
       const before = recordLookback ? await lookbackTotals(db, firstDay) : [];
       await hooks.before?.(db);
@@ -144,11 +148,15 @@ async function fillBuildScope(db: Db, scopes: readonly SubscriptionScope[]): Pro
   }
 }
 
+/** scope_first_day() of a build that has a subscription rebuilt whole. */
+const WHOLE_HISTORY = '0001-01-01';
+
 /**
  * The first day of a scoped build when every subscription in it has one (a subscription rebuilt
- * whole has none), else null. Queries over the facts repeat it as a constant: a comparison per
- * row drops the history before it, which the join to build_scope alone would probe row by row
- * (the facts have no index to skip it with).
+ * whole has none), else null. The in-scope views read it as scope_first_day(), and queries over
+ * the facts repeat it as a constant: the history before it is skipped (PostgreSQL: by the facts'
+ * index on day) or dropped by a comparison per row, which the join to build_scope alone would
+ * probe row by row.
  */
 async function firstScopedDay(db: Db): Promise<string | null> {
   const { rows } = await sql<{ day_from: string | null; open: string }>`

@@ -65,7 +65,9 @@ export function latestVersionModel(table: StagingTable): Model {
  * latestVersionModel's rule over the rows of the model build's scope only (build_scope: per
  * subscription, its [day_from, day_to) or its whole history), for a staging table keyed by
  * subscription and day: the scope is joined to the raw rows before the latest version is taken, so
- * an incremental build reads what it rebuilds, not the whole history. Empty outside a build.
+ * an incremental build reads what it rebuilds, not the whole history. The rows before the scope's
+ * first day (scope_first_day(), sql/010: set by the build, planned as a constant) are dropped
+ * by a comparison each as they are scanned, before any join or aggregate. Empty outside a build.
  */
 export function latestInScopeModel(table: StagingTable): Model {
   const parent = table.versionedWith;
@@ -75,23 +77,16 @@ export function latestInScopeModel(table: StagingTable): Model {
     ? latestInScopeViewName(parent)
     : `(SELECT ${key}, MAX(r.load_id) AS load_id FROM ${table.name} r
   JOIN build_scope b ON b.subscription_id = r.subscription_id AND (b.day_from IS NULL OR r.day >= b.day_from) AND (b.day_to IS NULL OR r.day < b.day_to)
+  WHERE r.day >= scope_first_day()
   GROUP BY ${key})`;
   return {
     name: latestInScopeViewName(table),
     materialized: 'view',
     scoped: false,
     dependsOn: parent ? [latestInScopeViewName(parent)] : [],
-    select: `SELECT t.* FROM ${table.name} t JOIN ${latest} latest ON ${on} WHERE t.day >= ${SCOPE_FIRST_DAY}`,
+    select: `SELECT t.* FROM ${table.name} t JOIN ${latest} latest ON ${on} WHERE t.day >= scope_first_day()`,
   };
 }
-
-/**
- * The scope's first day (a subscription rebuilt whole counts from the earliest date), one constant
- * per query: the rows of history before it are dropped by a comparison each before the join to
- * their latest version, where PostgreSQL would hash every one. (Not in the aggregate: there it
- * turns DuckDB's plan of a whole fact model for the worse.)
- */
-const SCOPE_FIRST_DAY = "(SELECT MIN(COALESCE(day_from, DATE '0001-01-01')) FROM build_scope)";
 
 function latestInScopeViewName(table: StagingTable): string {
   return `${latestViewName(table)}_in_scope`;

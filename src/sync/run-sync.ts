@@ -7,6 +7,7 @@ import { CancelledError, RejectedRecordsError, UserError, errorMessage } from '.
 import type { Logger } from '../log.js';
 import { buildFacts, type BuildResult } from '../models/build-facts.js';
 import { ensureViews } from '../models/build-models.js';
+import { DECLARED_TABLES } from '../schema/database.js';
 import { OrbApi, type EndpointClass, type OrbApiOptions } from '../orb/orb-api.js';
 import { requestEventSearches, type EventSearchRequest } from '../streams/event-search.js';
 import { STREAMS, needsOf, selectStreams } from '../streams/index.js';
@@ -21,7 +22,7 @@ import {
   type RestatementOutcome,
 } from './restatements.js';
 import { runStream } from './run-stream.js';
-import { attachSummary, newTally, tallyBuild } from './run-summary.js';
+import { attachSummary, newTally, tallyBuild, timed } from './run-summary.js';
 import type { RunSummary } from './run-summary.js';
 
 export interface SyncSummary {
@@ -187,6 +188,11 @@ async function withRun<T>(
       }
       throw error;
     }
+    // Committed work is complete without it: a failure here is a warning, not a failed run.
+    const written = Object.fromEntries(DECLARED_TABLES.map((table) => [table.name, ctx.tally.stagingRows[table.name] ?? ctx.tally.factRows[table.name] ?? 0]));
+    await timed(ctx.tally, 'statistics', () => destination.refreshStatistics(written)).catch((error: unknown) =>
+      log.warn({ error: errorMessage(error) }, 'could not refresh the planner statistics of the tables this run wrote'),
+    );
     const summary = await finish('succeeded');
     log.info({ summary }, 'run summary');
     return { value: result, summary };

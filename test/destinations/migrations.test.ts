@@ -89,7 +89,7 @@ describe.each(ENGINES)(`migration ${STAGING_WITHOUT_INDEXES} on $name`, (engine)
       const indexed = ['raw_subscription_cost_days_by_day', 'raw_subscription_usage_days_by_day'];
       expect((await indexes()).map((i) => i.name)).toEqual(expect.arrayContaining(indexed));
 
-      expect(await migrate(destination)).toEqual([STAGING_WITHOUT_INDEXES]);
+      expect(await migrate(destination, listMigrations().filter((m) => m.version <= STAGING_WITHOUT_INDEXES))).toEqual([STAGING_WITHOUT_INDEXES]);
 
       expect(await contents()).toEqual(before);
       // DuckDB: no index on any staging table.

@@ -37,6 +37,12 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   readonly engine = 'duckdb';
   readonly db: Db;
   readonly modelBuildSetup = [];
+  // An ART index would be held whole in memory; DuckDB reads the day column alone instead.
+  readonly factsIndexedByDay = false;
+  // On the build's connection, which outside a build reads an empty build_scope anyway.
+  scopeFirstDayStatement(day: string): string {
+    return `set variable orb_sync_scope_first_day = date '${day}'`;
+  }
   // DuckDB works inside this process: a full build reads a chunk's staging at a time, so its joins
   // and sorts follow the chunk (about 700 subscriptions' years), not the account. (The rows it
   // writes stay in one transaction: at 10,000 subscriptions × 365 days a 100MB limit still ran out.)
@@ -73,6 +79,11 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     await setup.run(`create schema if not exists ${quote(catalog)}.${quote(schema)}`);
     setup.closeSync();
     return new DuckDBDestination(instance, path, catalog, schema);
+  }
+
+  // DuckDB keeps its tables' statistics as it writes them, and reuses deleted rows' space itself.
+  async refreshStatistics(): Promise<string[]> {
+    return [];
   }
 
   async lockForSync(): Promise<void> {

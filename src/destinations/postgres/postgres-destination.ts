@@ -17,8 +17,16 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   // The models join versioned staging on composite keys, where PostgreSQL's row estimates are
   // off by orders of magnitude (a "latest version" join estimated at 1 row); it then picks nested
   // loops over window functions and a build of a few thousand rows takes minutes instead of
-  // milliseconds. Hash joins are the right plan for these set-at-a-time builds.
-  readonly modelBuildSetup = ['set local enable_nestloop = off'];
+  // milliseconds. Or, once the staging tables are analyzed, a merge join on load_id alone (the
+  // index by load_id gives its order), which pairs each row with every row of its load (10,000 per
+  // commit): 72 s for a full build of 200 subscriptions' year instead of 1 s. Hash joins, on every
+  // key column, are the right plan for these set-at-a-time builds.
+  readonly modelBuildSetup = ['set local enable_nestloop = off', 'set local enable_mergejoin = off'];
+  readonly factsIndexedByDay = true;
+  // For the build's transaction only.
+  scopeFirstDayStatement(day: string): string {
+    return `select set_config('orb_sync.scope_first_day', '${day}', true)`;
+  }
   // The server's memory, not ours, and each chunk would scan the staging tables again: one chunk.
   readonly fullBuildChunkDays = Infinity;
   private lockClient?: pg.PoolClient;
@@ -63,6 +71,26 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
       throw new UserError(`another sync into schema ${this.schema} is already running`);
     }
     this.lockClient = client;
+  }
+
+  async refreshStatistics(written: Readonly<Record<string, number>>): Promise<string[]> {
+    // autovacuum's default thresholds, over reltuples (-1 before a table's first analyze): rows
+    // written over 50 + 10% of the table, dead rows over 50 + 20%. The rows written are the run's
+    // own count: the server's counters lag a connection's last transactions by up to seconds.
+    const { rows } = await this.pool.query<{ name: string; vacuum: boolean }>(
+      `select c.relname as name, coalesce(s.n_dead_tup, 0) > 50 + 0.2 * greatest(c.reltuples, 0) as vacuum
+      from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace
+      join unnest($2::text[], $3::bigint[]) w(name, rows) on w.name = c.relname
+      left join pg_stat_user_tables s on s.relid = c.oid
+      where n.nspname = $1 and c.relkind = 'r'
+        and (w.rows > 50 + 0.1 * greatest(c.reltuples, 0) or coalesce(s.n_dead_tup, 0) > 50 + 0.2 * greatest(c.reltuples, 0))
+      order by c.relname`,
+      [this.schema, Object.keys(written), Object.values(written)],
+    );
+    // SKIP_LOCKED: a table autovacuum is working on already is left to it.
+    for (const { name, vacuum } of rows) await this.pool.query(`${vacuum ? 'vacuum (analyze, skip_locked)' : 'analyze (skip_locked)'} "${this.schema}"."${name}"`);
+    return rows.map((row) => row.name);
   }
 
   async close(): Promise<void> {
