@@ -94,19 +94,24 @@ export async function commitBatch(ctx: StreamContext, stream: string, items: rea
  */
 async function changedVersions(tx: LoadTransaction, items: readonly CommitItem[]): Promise<KeyedVersion[]> {
   const latest = new Map<string, KeyedVersion>();
-  const lookups = new Map<StagingTable, { keyValues: Set<SqlValue>; coverages: Coverage[] }>();
-  const lookupOf = (table: StagingTable) => entryOf(lookups, table, () => ({ keyValues: new Set<SqlValue>(), coverages: [] }));
+  const lookups = new Map<StagingTable, Lookup>();
+  const lookupOf = (table: StagingTable) => entryOf(lookups, table, (): Lookup => ({ keyValues: new Set<SqlValue>(), coverages: [] }));
   for (const item of items) {
     for (const keyed of item.versions) latest.set(keyed.key, keyed);
     if (item.coverage) lookupOf(item.coverage.table).coverages.push(item.coverage);
   }
   for (const { version } of latest.values()) {
-    lookupOf(version.table).keyValues.add(keyValue((version.row as Record<string, unknown>)[version.table.versionKey[0]!]));
+    const row = version.row as Record<string, unknown>;
+    const lookup = lookupOf(version.table);
+    lookup.keyValues.add(keyValue(row[version.table.versionKey[0]!]));
+    if (version.table.versionKey.includes('day') && typeof row.day === 'string') {
+      lookup.days = { from: lookup.days && lookup.days.from < row.day ? lookup.days.from : row.day, to: lookup.days && lookup.days.to > row.day ? lookup.days.to : row.day };
+    }
   }
   const storedHashes = new Map<string, string>();
   const gone: StagedVersion[] = [];
-  for (const [table, { keyValues, coverages }] of lookups) {
-    for (const stored of await storedVersions(tx, table, keyValues, coverages)) {
+  for (const [table, lookup] of lookups) {
+    for (const stored of await storedVersions(tx, table, lookup)) {
       const key = versionKey(table, stored);
       storedHashes.set(key, stored.content_hash);
       if (stored.live_in_coverage && !latest.has(key)) gone.push(deletedVersion(table, stored));
@@ -115,16 +120,25 @@ async function changedVersions(tx: LoadTransaction, items: readonly CommitItem[]
   return [...latest.values(), ...keyedVersions(gone)].filter(({ key, hash }) => storedHashes.get(key) !== hash);
 }
 
+/** What a commit looks up in one staging table. */
+interface Lookup {
+  /** The first key column's values of the commit's versions. */
+  keyValues: Set<SqlValue>;
+  /** Their first and last day, for a table keyed by day. */
+  days?: { from: string; to: string };
+  coverages: Coverage[];
+}
+
 /**
  * The latest stored version of the keys that share the first key column's values with the
- * commit's versions, or lie in one of its coverages; live_in_coverage marks a version in a
- * coverage that is not deleted (the only ones that can be gone).
+ * commit's versions (and lie in their days: a sync re-reads a few days of a long history), or
+ * lie in one of its coverages; live_in_coverage marks a version in a coverage that is not deleted
+ * (the only ones that can be gone).
  */
 async function storedVersions(
   tx: LoadTransaction,
   table: StagingTable,
-  keyValues: ReadonlySet<SqlValue>,
-  coverages: readonly Coverage[],
+  { keyValues, days, coverages }: Lookup,
 ): Promise<Array<Record<string, SqlValue> & { content_hash: string; live_in_coverage: boolean }>> {
   const ranges = coverages.map(({ partition, from, to }) => {
     // Only key columns may narrow the rows before the latest version is taken (see latestOf).
@@ -132,7 +146,8 @@ async function storedVersions(
     if (unkeyed.length > 0) throw new Error(`coverage of ${table.name} pins ${unkeyed.join(', ')}, not in its version key`);
     return sql`(${sql.join(Object.entries(partition).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)} and day >= ${from} and day < ${to})`;
   });
-  const selected = keyValues.size > 0 ? [sql`${sql.ref(table.versionKey[0]!)} in (${sql.join([...keyValues])})`] : [];
+  const inDays = days ? sql` and day >= ${days.from} and day <= ${days.to}` : sql``;
+  const selected = keyValues.size > 0 ? [sql`(${sql.ref(table.versionKey[0]!)} in (${sql.join([...keyValues])})${inDays})`] : [];
   const inCoverage = ranges.length > 0 ? sql`(${sql.join(ranges, sql` or `)}) and not coalesce(is_deleted, false)` : sql`false`;
   const { rows } = await sql<Record<string, SqlValue> & { content_hash: string; live_in_coverage: boolean }>`${latestOf(
     table,
