@@ -26,15 +26,14 @@ export interface BuildResult {
   readonly lookbackRestatement?: string;
 }
 
-/** A scoped fact's row is in the build when its subscription's scope holds its day (firstDay: see firstScopedDay). */
-function inScope(table: string, firstDay: string | null): string {
+/**
+ * A scoped fact's row is in the build when its subscription's scope holds its day. The scope's
+ * first day repeated as scope_first_day() lets the history before it be skipped (PostgreSQL: by
+ * the facts' index on day) rather than probed against build_scope row by row.
+ */
+function inScope(table: string): string {
   return `exists (select 1 from build_scope b where b.subscription_id = ${table}.subscription_id
-    and (b.day_from is null or ${table}.day >= b.day_from) and (b.day_to is null or ${table}.day < b.day_to))${fromDay('and', `${table}.day`, firstDay)}`;
-}
-
-/** `<keyword> <column> >= <firstDay>`, or nothing when the build has no first day. */
-function fromDay(keyword: 'and' | 'where', column: string, firstDay: string | null): string {
-  return firstDay === null ? '' : ` ${keyword} ${column} >= date '${firstDay}'`;
+    and (b.day_from is null or ${table}.day >= b.day_from) and (b.day_to is null or ${table}.day < b.day_to)) and ${table}.day >= scope_first_day()`;
 }
 
 /**
@@ -80,21 +79,20 @@ export async function buildFacts(
       for (const chunk of await subscriptionChunks(db, chunkDays)) {
         await fillBuildScope(db, chunk.map((subscriptionId) => ({ subscriptionId, dayFrom: null, dayTo: null })));
         for (const model of scoped) await insert(model);
-        await audit(db, scoped, null);
+        await audit(db, scoped);
       }
     } else {
       await fillBuildScope(db, await widenToBillingPeriods(db, mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))])));
-      const firstDay = await firstScopedDay(db);
-      await run(db, destination.scopeFirstDayStatement(firstDay ?? WHOLE_HISTORY));
-      if (recordLookback) await fillBuiltThroughDay(db, firstDay);
-      const before = recordLookback ? await lookbackTotals(db, firstDay) : [];
+      await run(db, destination.scopeFirstDayStatement(await firstScopedDay(db)));
+      if (recordLookback) await fillBuiltThroughDay(db);
+      const before = recordLookback ? await lookbackTotals(db) : [];
       await hooks.before?.(db);
       for (const model of scoped) {
-        await run(db, `delete from ${model.name} where ${inScope(model.name, firstDay)}`);
+        await run(db, `delete from ${model.name} where ${inScope(model.name)}`);
         await insert(model);
       }
-      await audit(db, scoped, firstDay);
-      if (recordLookback) lookbackRestatement = await recordLookbackRestatement(db, before, runId, firstDay);
+      await audit(db, scoped);
+      if (recordLookback) lookbackRestatement = await recordLookbackRestatement(db, before, runId);
     }
     // The facts that are not per subscription (event volume, reconciliation) are rebuilt whole.
     for (const model of tables.filter((m) => !m.scoped)) {
@@ -152,17 +150,15 @@ async function fillBuildScope(db: Db, scopes: readonly SubscriptionScope[]): Pro
 const WHOLE_HISTORY = '0001-01-01';
 
 /**
- * The first day of a scoped build when every subscription in it has one (a subscription rebuilt
- * whole has none), else null. The in-scope views read it as scope_first_day(), and queries over
- * the facts repeat it as a constant: the history before it is skipped (PostgreSQL: by the facts'
- * index on day) or dropped by a comparison per row, which the join to build_scope alone would
- * probe row by row.
+ * A scoped build's first day, what scope_first_day() returns to its views and its queries over the
+ * facts: the earliest day_from, or WHOLE_HISTORY when a subscription is rebuilt whole (has none).
  */
-async function firstScopedDay(db: Db): Promise<string | null> {
+async function firstScopedDay(db: Db): Promise<string> {
   const { rows } = await sql<{ day_from: string | null; open: string }>`
     select min(day_from) as day_from, count(*) - count(day_from) as open from build_scope`.execute(db);
   const { day_from: day, open } = rows[0]!;
-  if (day === null || Number(open) > 0) return null;
+  if (day === null || Number(open) > 0) return WHOLE_HISTORY;
+  // The day goes into the statement's text.
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`build_scope.day_from is not a date: ${day}`);
   return day;
 }
@@ -173,11 +169,11 @@ async function firstScopedDay(db: Db): Promise<string | null> {
  * scan of the facts per row. Days before the build's first day are left out: a subscription whose
  * facts end there has no day in its scope to compare, with or without a built_through_day.
  */
-async function fillBuiltThroughDay(db: Db, firstDay: string | null): Promise<void> {
+async function fillBuiltThroughDay(db: Db): Promise<void> {
   await run(
     db,
     `update build_scope set built_through_day = f.last_day
-    from (select subscription_id, max(day) as last_day from fct_daily_subscription_costs${fromDay('where', 'day', firstDay)} group by subscription_id) f
+    from (select subscription_id, max(day) as last_day from fct_daily_subscription_costs where day >= scope_first_day() group by subscription_id) f
     where f.subscription_id = build_scope.subscription_id`,
   );
 }
@@ -189,8 +185,8 @@ async function fillBuiltThroughDay(db: Db, firstDay: string | null): Promise<voi
  * And for each subscription and billing period of the scope whose days are all in the facts,
  * Σ daily total equals Orb's cumulative total at the period's last synced day, to the last decimal.
  */
-async function audit(db: Db, models: Model[], firstDay: string | null): Promise<void> {
-  for (const model of models) await auditGrain(db, model, ` where ${inScope(model.name, firstDay)}`);
+async function audit(db: Db, models: Model[]): Promise<void> {
+  for (const model of models) await auditGrain(db, model, ` where ${inScope(model.name)}`);
 
   // stg_subscription_cost_totals holds the scope's days (whole billing periods), read once, each
   // with its facts' day (an equi-join). A period's days all made it into the facts
@@ -209,7 +205,7 @@ async function audit(db: Db, models: Model[], firstDay: string | null): Promise<
           max(day) over (partition by subscription_id, period_start) as last_day
         from stg_subscription_cost_totals
       ) d
-      left join fct_daily_subscription_costs f on f.subscription_id = d.subscription_id and f.day = d.day${fromDay('and', 'f.day', firstDay)}
+      left join fct_daily_subscription_costs f on f.subscription_id = d.subscription_id and f.day = d.day and f.day >= scope_first_day()
       group by d.subscription_id, d.period_start
     ) p
     where opening_day = first_day and last_day - first_day + 1 = days and before_start = 0
@@ -246,11 +242,11 @@ interface SubscriptionTotal {
 }
 
 /** Σ total per subscription and currency over the days of its scope it had in the facts before the build. */
-async function lookbackTotals(db: Db, firstDay: string | null): Promise<SubscriptionTotal[]> {
+async function lookbackTotals(db: Db): Promise<SubscriptionTotal[]> {
   const { rows } = await sql<SubscriptionTotal>`
     select f.subscription_id, f.currency, sum(f.total) as total, min(f.day) as first_day, b.built_through_day
     from fct_daily_costs f join build_scope b on b.subscription_id = f.subscription_id
-    where f.day <= b.built_through_day and (b.day_from is null or f.day >= b.day_from)${sql.raw(fromDay('and', 'f.day', firstDay))}
+    where f.day <= b.built_through_day and (b.day_from is null or f.day >= b.day_from) and f.day >= scope_first_day()
     group by f.subscription_id, f.currency, b.built_through_day`.execute(db);
   return rows;
 }
@@ -259,8 +255,8 @@ async function lookbackTotals(db: Db, firstDay: string | null): Promise<Subscrip
  * A build that changed days already in the facts (Orb changed them inside the re-read window:
  * late events, a correction) is a restatement of trigger `lookback`, recorded with its totals.
  */
-async function recordLookbackRestatement(db: Db, before: SubscriptionTotal[], runId: string | undefined, firstDay: string | null): Promise<string | undefined> {
-  const after = await lookbackTotals(db, firstDay);
+async function recordLookbackRestatement(db: Db, before: SubscriptionTotal[], runId: string | undefined): Promise<string | undefined> {
+  const after = await lookbackTotals(db);
   const key = (t: SubscriptionTotal) => `${t.subscription_id}\u0000${t.currency}`;
   const beforeByKey = new Map(before.map((t) => [key(t), t.total]));
   const afterByKey = new Map(after.map((t) => [key(t), t.total]));

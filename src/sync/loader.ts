@@ -104,8 +104,10 @@ async function changedVersions(tx: LoadTransaction, items: readonly CommitItem[]
     const row = version.row as Record<string, unknown>;
     const lookup = lookupOf(version.table);
     lookup.keyValues.add(keyValue(row[version.table.versionKey[0]!]));
-    if (version.table.versionKey.includes('day') && typeof row.day === 'string') {
-      lookup.days = { from: lookup.days && lookup.days.from < row.day ? lookup.days.from : row.day, to: lookup.days && lookup.days.to > row.day ? lookup.days.to : row.day };
+    const day = row.day;
+    if (version.table.versionKey.includes('day') && typeof day === 'string') {
+      const { from = day, to = day } = lookup.days ?? {};
+      lookup.days = { from: day < from ? day : from, to: day > to ? day : to };
     }
   }
   const storedHashes = new Map<string, string>();

@@ -45,7 +45,7 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   }
   // DuckDB works inside this process: a full build reads a chunk's staging at a time, so its joins
   // and sorts follow the chunk (about 700 subscriptions' years), not the account. (The rows it
-  // writes stay in one transaction: at 10,000 subscriptions × 365 days a 100MB limit still ran out.)
+  // writes stay in one transaction: at 1,000 subscriptions × 365 days a 64MB limit ran out.)
   readonly fullBuildChunkDays = 250_000;
   private readonly idle: DuckDBConnection[] = [];
   /** Each table's columns in physical order: the appender writes by position, rows come by name. */
