@@ -27,13 +27,16 @@ export interface BuildResult {
 }
 
 /**
- * A scoped fact's row is in the build when its subscription's scope holds its day. The scope's
- * first day repeated as scope_first_day() lets the history before it be skipped (PostgreSQL: by
- * the facts' index on day) rather than probed against build_scope row by row.
+ * A scoped fact's row is in the build when its subscription's scope (build_scope `b`, one row per
+ * subscription) holds its day. A join on the subscription, not a correlated EXISTS: DuckDB runs
+ * that as a join to every distinct (subscription, day) of the fact table, a hash table the size
+ * of the facts (a full build of 10,000 subscriptions × 365 days ran out of a 64MB limit there).
+ * The scope's first day repeated as scope_first_day() lets the history before it be skipped
+ * (PostgreSQL: by the facts' index on day).
  */
 function inScope(table: string): string {
-  return `exists (select 1 from build_scope b where b.subscription_id = ${table}.subscription_id
-    and (b.day_from is null or ${table}.day >= b.day_from) and (b.day_to is null or ${table}.day < b.day_to)) and ${table}.day >= scope_first_day()`;
+  return `b.subscription_id = ${table}.subscription_id and (b.day_from is null or ${table}.day >= b.day_from)
+    and (b.day_to is null or ${table}.day < b.day_to) and ${table}.day >= scope_first_day()`;
 }
 
 /**
@@ -53,8 +56,7 @@ export async function buildFacts(
     chunkDays = destination.fullBuildChunkDays,
   }: { hooks?: BuildHooks; recordLookback?: boolean; runId?: string; models?: Model[]; chunkDays?: number } = {},
 ): Promise<BuildResult> {
-  return destination.transaction(async ({ db }) => {
-    for (const statement of destination.modelBuildSetup) await run(db, statement);
+  return destination.modelBuildTransaction(async ({ db }) => {
     // Everything loaded before this id is in this build (one writer: the sync lock).
     const watermark = String((await sql<{ id: string }>`select nextval('load_ids') as id`.execute(db)).rows[0]!.id);
     const state = await db.selectFrom('model_build_state').select('built_through_load_id').where('id', '=', 1).executeTakeFirst();
@@ -88,7 +90,7 @@ export async function buildFacts(
       const before = recordLookback ? await lookbackTotals(db) : [];
       await hooks.before?.(db);
       for (const model of scoped) {
-        await run(db, `delete from ${model.name} where ${inScope(model.name)}`);
+        await run(db, `delete from ${model.name} using build_scope b where ${inScope(model.name)}`);
         await insert(model);
       }
       await audit(db, scoped);
@@ -98,7 +100,7 @@ export async function buildFacts(
     for (const model of tables.filter((m) => !m.scoped)) {
       if (!full) await run(db, `delete from ${model.name}`);
       await insert(model);
-      await auditGrain(db, model, '');
+      await auditGrain(db, model, false);
     }
     await hooks.after?.(db);
 
@@ -186,7 +188,7 @@ async function fillBuiltThroughDay(db: Db): Promise<void> {
  * Σ daily total equals Orb's cumulative total at the period's last synced day, to the last decimal.
  */
 async function audit(db: Db, models: Model[]): Promise<void> {
-  for (const model of models) await auditGrain(db, model, ` where ${inScope(model.name)}`);
+  for (const model of models) await auditGrain(db, model, true);
 
   // stg_subscription_cost_totals holds the scope's days (whole billing periods), read once, each
   // with its facts' day (an equi-join). A period's days all made it into the facts
@@ -221,14 +223,16 @@ async function audit(db: Db, models: Model[]): Promise<void> {
   }
 }
 
-/** One row per grain among the model's rows that `where` selects (empty: all of them). */
-async function auditGrain(db: Db, model: Model, where: string): Promise<void> {
-  const grain = factTable(model.name).grain.join(', ');
-  const { rows: duplicates } = await run(db, `select ${grain}, count(*) as n from ${model.name}${where} group by ${grain} having count(*) > 1 order by ${grain} limit 1`);
+/** One row per grain among the model's rows, those in the build's scope (`scoped`) or all of them. */
+async function auditGrain(db: Db, model: Model, scoped: boolean): Promise<void> {
+  const { grain } = factTable(model.name);
+  const columns = grain.map((column) => `${model.name}.${column}`).join(', ');
+  const rows = scoped ? `${model.name} join build_scope b on ${inScope(model.name)}` : model.name;
+  const { rows: duplicates } = await run(db, `select ${columns}, count(*) as n from ${rows} group by ${columns} having count(*) > 1 order by ${columns} limit 1`);
   const duplicate = duplicates[0];
   if (duplicate) {
     const { n, ...key } = duplicate;
-    throw new UserError(`audit failed, facts not changed: ${model.name} has ${n} rows for (${grain}) = (${Object.values(key).join(', ')})`);
+    throw new UserError(`audit failed, facts not changed: ${model.name} has ${n} rows for (${grain.join(', ')}) = (${Object.values(key).join(', ')})`);
   }
 }
 
