@@ -28,8 +28,8 @@ const run = (db, text) => db.executeQuery(CompiledQuery.raw(text));
 /** The destination, with the time of each statement buildFacts runs by itself: `<table> delete`, `<table> insert`. */
 function timed(destination, perModel) {
   const wrapped = Object.create(destination);
-  wrapped.transaction = (work) =>
-    destination.transaction((tx) => {
+  wrapped.modelBuildTransaction = (work) =>
+    destination.modelBuildTransaction((tx) => {
       const db = new Proxy(tx.db, {
         get(target, prop) {
           if (prop === 'executeQuery') {
@@ -58,8 +58,8 @@ async function ctas(destination, perModel) {
     await run(db, 'insert into build_scope (subscription_id) select subscription_id from raw_subscriptions_latest');
   });
   const started = performance.now();
-  await destination.transaction(async ({ db }) => {
-    for (const statement of [...destination.modelBuildSetup, destination.scopeFirstDayStatement('0001-01-01')]) await run(db, statement);
+  await destination.modelBuildTransaction(async ({ db }) => {
+    await run(db, destination.scopeFirstDayStatement('0001-01-01'));
     for (const model of facts) {
       const began = performance.now();
       await run(db, `create table bench_ctas_${model.name} as select ${columns(model.name)} from (${model.select}) model`);

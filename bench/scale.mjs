@@ -53,7 +53,7 @@ report({
   lines: [
     `The simulator: \`orb-sync ${simulatorArgs}\` (customers = subscriptions ÷ 5), in its own process on the same 2 cores: its`,
     'CPU time (it recomputes every cost from its seed) is part of the wall time. orb-sync: `orb-sync sync` with',
-    '`--analytics-rps 100000 --rps 100000`, every other setting at its default (`--duckdb-memory-limit 256MB`), into a new DuckDB file',
+    '`--analytics-rps 100000 --rps 100000`, every other setting at its default (`--duckdb-memory-limit 100MB`), into a new DuckDB file',
     'or a new PostgreSQL schema. Peak RSS is VmHWM of the orb-sync process as it exits.',
     '',
     table(['engine', 'subscriptions', 'wall', 'API calls', 'staging rows', 'rows/s', 'models', 'peak RSS'], rows),

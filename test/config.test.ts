@@ -23,7 +23,7 @@ describe('configuration', () => {
       startDate: undefined,
       concurrency: 4,
       maxRetries: 5,
-      duckdbMemoryLimit: '256MB',
+      duckdbMemoryLimit: '100MB',
     });
   });
 
@@ -37,7 +37,7 @@ describe('configuration', () => {
 
   it('reads postgres URLs and duckdb paths', () => {
     expect(loadSettings({ env: { ORB_SYNC_DESTINATION: 'postgresql://u@h/db' } }).destination).toEqual({ engine: 'postgres', url: 'postgresql://u@h/db' });
-    expect(loadSettings({ env: { ORB_SYNC_DESTINATION: 'duckdb:/tmp/x.duckdb' } }).destination).toEqual({ engine: 'duckdb', path: '/tmp/x.duckdb', memoryLimit: '256MB' });
+    expect(loadSettings({ env: { ORB_SYNC_DESTINATION: 'duckdb:/tmp/x.duckdb' } }).destination).toEqual({ engine: 'duckdb', path: '/tmp/x.duckdb', memoryLimit: '100MB' });
   });
 
   it('hands DuckDB its memory limit with the destination', () => {

@@ -22,7 +22,10 @@ export interface LoadTransaction {
 export interface Destination {
   readonly engine: Engine;
   readonly schema: string;
-  /** Statements that start a model build's transaction (the one place the engines' SQL differs). */
+  /**
+   * Statements that start a model build's transaction: the engine's settings for set-at-a-time
+   * builds (PostgreSQL's planner, DuckDB's memory limit). The one place the engines' SQL differs.
+   */
   readonly modelBuildSetup: readonly string[];
   /**
    * The fact tables have an index on day (PostgreSQL: sql/011). A build then inserts each model's
@@ -42,6 +45,8 @@ export interface Destination {
   readonly db: Db;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T>;
+  /** `transaction` for a model build: its transaction starts with modelBuildSetup. */
+  modelBuildTransaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T>;
   /** Runs SQL text (models, migrations, tests) and returns normalised rows (see normalize.ts). */
   query<T extends Record<string, SqlValue> = Record<string, SqlValue>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
@@ -68,6 +73,8 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract readonly engine: Engine;
   abstract readonly db: Db;
   abstract readonly modelBuildSetup: readonly string[];
+  /** Statements that start every other transaction (loads), and undo modelBuildSetup where it outlasts its transaction. */
+  protected abstract readonly loadSetup: readonly string[];
   abstract readonly factsIndexedByDay: boolean;
   abstract scopeFirstDayStatement(day: string): string;
   abstract readonly fullBuildChunkDays: number;
@@ -86,12 +93,20 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract close(): Promise<void>;
 
   transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
-    const turn = this.writing.then(() => this.runTransaction(work));
+    return this.inTurn(this.loadSetup, work);
+  }
+
+  modelBuildTransaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
+    return this.inTurn(this.modelBuildSetup, work);
+  }
+
+  private inTurn<T>(setup: readonly string[], work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
+    const turn = this.writing.then(() => this.runTransaction(setup, work));
     this.writing = turn.catch(() => undefined);
     return turn;
   }
 
-  private async runTransaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(setup: readonly string[], work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
     const connection = await this.acquire();
     let db = this.bound.get(connection);
     if (!db) {
@@ -101,6 +116,7 @@ export abstract class BaseDestination<Connection extends object> implements Dest
     try {
       await sql`begin`.execute(db);
       try {
+        for (const statement of setup) await db.executeQuery(CompiledQuery.raw(statement));
         const result = await work({
           db,
           bulkLoad: (table, rows, shared = {}) =>

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSettings, type DestinationTarget } from '../../src/config.js';
-import type { Destination } from '../../src/destinations/destination.js';
+import { sql } from 'kysely';
+import type { Destination, LoadTransaction } from '../../src/destinations/destination.js';
 import { listMigrations, migrate } from '../../src/destinations/migrate.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { defineTable } from '../../src/schema/table.js';
@@ -17,6 +18,12 @@ const SAMPLE = defineTable('sample', {
 
 // The physical order differs from the declaration's: loads go by column name on both engines.
 const SAMPLE_DDL = `create table sample (doc json, id bigint, day date, amount decimal(38, 18), label varchar, happened_at timestamptz)`;
+
+/** Reads a setting inside a transaction. */
+const setting =
+  (name: string) =>
+  async ({ db }: LoadTransaction): Promise<string> =>
+    (await sql<{ value: string }>`select current_setting(${sql.lit(name)}) as value`.execute(db)).rows[0]!.value;
 
 const row = (id: number | bigint, label: string | null, amount: string | null, happened_at: Date | null, day: string | null, doc: string | null) => ({
   id, label, amount, happened_at, day, doc,
@@ -132,10 +139,22 @@ describe.each(ENGINES)('$name destination', (engine) => {
       return;
     }
     expect(await destination.query("select current_setting('memory_limit') as m")).toEqual([{ m: '15.2 MiB' }]);
+    // Under the loads' own limit, loads keep the configured one too.
+    expect([await destination.transaction(setting('memory_limit')), await destination.modelBuildTransaction(setting('memory_limit'))]).toEqual(['15.2 MiB', '15.2 MiB']);
     // A list aggregate cannot spill to disk: 5,000,000 integers in one list need more than 16MB.
     await expect(destination.query('select k, list(i) from range(5000000) t(i), (select 1 as k) group by k')).rejects.toThrow(
       /^DuckDB ran out of memory \(.*\): raise ORB_SYNC_DUCKDB_MEMORY_LIMIT \(--duckdb-memory-limit\)$/,
     );
+  });
+
+  it("starts a model build's transaction with the engine's build settings and every other one without them", async () => {
+    const env = { ORB_SYNC_DESTINATION: target.engine === 'duckdb' ? `duckdb:${target.path}` : target.url, ORB_SYNC_DUCKDB_MEMORY_LIMIT: '200MB' };
+    await destination.close();
+    destination = await openDestination(loadSettings({ env }).destination, schema);
+    // DuckDB: builds take the configured memory limit, loads 32MB; PostgreSQL: builds plan without nested loops.
+    const read = setting(engine.name === 'duckdb' ? 'memory_limit' : 'enable_nestloop');
+    const seen = [await destination.transaction(read), await destination.modelBuildTransaction(read), await destination.transaction(read)];
+    expect(seen).toEqual(engine.name === 'duckdb' ? ['30.5 MiB', '190.7 MiB', '30.5 MiB'] : ['on', 'off', 'on']);
   });
 
   it('lets only one sync hold the destination at a time', async () => {

@@ -30,13 +30,30 @@ const FRUGAL = {
   allocator_bulk_deallocation_flush_threshold: '4MB',
 };
 
+/**
+ * The memory limit of every transaction but a model build's, when the configured limit is higher:
+ * a load needs little (a commit's rows and their lookups), but the checkpoint that follows a
+ * commit once the WAL passes 16MB fills whatever limit it has. Appending 40 commits of 10,000
+ * rows to a 1,000-subscription file, RSS jumped by 60-80 MiB at each checkpoint at 100MB and
+ * 256MB; at 32MB it did not move.
+ */
+const LOAD_MEMORY_LIMIT = '32MB';
+
+/** A full build's chunk: the configured memory limit ÷ this many bytes per staged cost day. */
+const BUILD_BYTES_PER_COST_DAY = 500;
+/** Chunks under DuckDB's default limit (80% of the machine's memory), and the smallest ones. */
+const DEFAULT_CHUNK_DAYS = 250_000;
+const MIN_CHUNK_DAYS = 10_000;
+
 /** DuckDB admits one writing process per file; inside this process the same rule holds per path. */
 const pathsInUse = new Set<string>();
 
 export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   readonly engine = 'duckdb';
   readonly db: Db;
-  readonly modelBuildSetup = [];
+  // DuckDB's settings are the instance's, not the transaction's: each phase sets its own limit.
+  readonly modelBuildSetup: readonly string[];
+  protected readonly loadSetup: readonly string[];
   // An ART index would be held whole in memory; DuckDB reads the day column alone instead.
   readonly factsIndexedByDay = false;
   // On the build's connection, which outside a build reads an empty build_scope anyway.
@@ -44,9 +61,10 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     return `set variable orb_sync_scope_first_day = date '${day}'`;
   }
   // DuckDB works inside this process: a full build reads a chunk's staging at a time, so its joins
-  // and sorts follow the chunk (about 700 subscriptions' years), not the account. (The rows it
-  // writes stay in one transaction: at 1,000 subscriptions × 365 days a 64MB limit ran out.)
-  readonly fullBuildChunkDays = 250_000;
+  // and sorts follow the chunk, not the account. Chunks fit the build's memory limit: the largest
+  // table a chunk holds is its audit's count of fct_daily_costs by grain, some 3 rows of 100 bytes
+  // per cost day (a 64MB limit ran out with chunks of 250,000 cost days, not with 100,000).
+  readonly fullBuildChunkDays: number;
   private readonly idle: DuckDBConnection[] = [];
   /** Each table's columns in physical order: the appender writes by position, rows come by name. */
   private readonly layouts = new Map<string, string[]>();
@@ -58,9 +76,15 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     /** The attached database's name (the file's stem): names are qualified with it, since a schema may share it. */
     private readonly catalog: string,
     schema: string,
+    /** The configured limit, for model builds (undefined: DuckDB's default). */
+    memoryLimit: string | undefined,
   ) {
     super(schema);
     this.db = new Kysely<Database>({ dialect: new DuckDBDialect(this.pool()) });
+    const loadsLimited = memoryLimit === undefined || bytes(memoryLimit) > bytes(LOAD_MEMORY_LIMIT);
+    this.modelBuildSetup = loadsLimited ? [memoryLimit === undefined ? 'reset memory_limit' : `set memory_limit = '${memoryLimit}'`] : [];
+    this.loadSetup = loadsLimited ? [`set memory_limit = '${LOAD_MEMORY_LIMIT}'`] : [];
+    this.fullBuildChunkDays = memoryLimit === undefined ? DEFAULT_CHUNK_DAYS : Math.max(MIN_CHUNK_DAYS, Math.floor(bytes(memoryLimit) / BUILD_BYTES_PER_COST_DAY));
   }
 
   static async open(path: string, schema: string, memoryLimit?: string): Promise<DuckDBDestination> {
@@ -78,7 +102,7 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     const catalog = String((await setup.runAndReadAll('select current_database() as name')).getRowObjects()[0]!.name);
     await setup.run(`create schema if not exists ${quote(catalog)}.${quote(schema)}`);
     setup.closeSync();
-    return new DuckDBDestination(instance, path, catalog, schema);
+    return new DuckDBDestination(instance, path, catalog, schema, memoryLimit);
   }
 
   // DuckDB keeps its tables' statistics as it writes them, and reuses deleted rows' space itself.
@@ -200,6 +224,16 @@ function appendFor(appender: DuckDBAppender, kind: ColumnKind): (value: unknown)
 
 function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
+}
+
+const SIZE_UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A size as the settings take it (100MB, 1.5GiB), in bytes as DuckDB reads it (MB: 1000² bytes). */
+function bytes(size: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
+  const unit = match && SIZE_UNITS[match[2]!.toLowerCase()];
+  if (!unit) throw new UserError(`DuckDB memory limit ${size} is not a size like 100MB or 2GB`);
+  return Number(match[1]) * unit;
 }
 
 function quote(identifier: string): string {

@@ -22,6 +22,8 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   // commit): 72 s for a full build of 200 subscriptions' year instead of 1 s. Hash joins, on every
   // key column, are the right plan for these set-at-a-time builds.
   readonly modelBuildSetup = ['set local enable_nestloop = off', 'set local enable_mergejoin = off'];
+  // `set local` ends with its transaction.
+  protected readonly loadSetup = [];
   readonly factsIndexedByDay = true;
   // For the build's transaction only.
   scopeFirstDayStatement(day: string): string {
