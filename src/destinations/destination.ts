@@ -41,6 +41,8 @@ export interface Destination {
    * days, so that the build's joins and sorts follow a chunk, not the account (Infinity: one chunk).
    */
   readonly fullBuildChunkDays: number;
+  /** Removes every row of one of orb-sync's fact tables, inside a full build's transaction (`db`). */
+  emptyTable(db: Db, table: string): Promise<void>;
   /** Queries outside any transaction (pooled). */
   readonly db: Db;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
@@ -88,6 +90,7 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   protected abstract release(connection: Connection): Promise<void>;
   protected abstract bindKysely(connection: Connection): Db;
   protected abstract bulkLoadOn(connection: Connection, table: TableDef, rows: ReadonlyArray<Partial<LoadRow>>, shared: Partial<LoadRow>): Promise<void>;
+  abstract emptyTable(db: Db, table: string): Promise<void>;
   abstract refreshStatistics(written: Readonly<Record<string, number>>): Promise<string[]>;
   abstract lockForSync(): Promise<void>;
   abstract close(): Promise<void>;

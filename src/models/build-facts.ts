@@ -75,7 +75,7 @@ export async function buildFacts(
     if (full) {
       await hooks.before?.(db);
       await run(db, destination.scopeFirstDayStatement(WHOLE_HISTORY));
-      for (const model of tables) await run(db, `delete from ${model.name}`);
+      for (const model of tables) await destination.emptyTable(db, model.name);
       // Each chunk is whole subscriptions (a scoped fact's grain holds its subscription), so its
       // audits see all of each one's rows, and the scoped views read only its staging.
       for (const chunk of await subscriptionChunks(db, chunkDays)) {

@@ -122,6 +122,31 @@ describe.each(ENGINES)('$name destination', (engine) => {
     expect(await destination.query('select count(*) as n from sample')).toEqual([{ n: '0' }]);
   });
 
+  it("empties a table in a transaction: its columns and constraints stay, views over it read it, a rollback brings the rows back", async () => {
+    await destination.query('create table fct_sample (day date not null, total decimal(38, 18) not null)');
+    await destination.query("insert into fct_sample values ('2026-01-01', 1.5), ('2026-01-02', 2.25)");
+    await destination.query('create view fct_sample_total as select sum(total) as total from fct_sample');
+    const failure = await destination
+      .transaction(async ({ db }) => {
+        await destination.emptyTable(db, 'fct_sample');
+        expect((await sql<{ n: string }>`select count(*) as n from fct_sample`.execute(db)).rows[0]!.n).toBe('0');
+        await sql`insert into fct_sample values ('2026-01-03', 4)`.execute(db);
+        await expect(sql`insert into fct_sample values (null, 1)`.execute(db)).rejects.toThrow(/null/i);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error);
+    expect(failure).toEqual(new Error('roll back'));
+    expect(await destination.query('select total from fct_sample_total')).toEqual([{ total: '3.75' }]);
+    await destination.transaction(({ db }) => destination.emptyTable(db, 'fct_sample'));
+    await destination.query("insert into fct_sample values ('2026-01-03', 4)");
+    expect(await destination.query('select total from fct_sample_total')).toEqual([{ total: '4' }]);
+    expect(await destination.query("select column_name, data_type, is_nullable from information_schema.columns where table_name = 'fct_sample' and table_schema = '" + schema + "' order by ordinal_position")).toEqual(
+      engine.name === 'duckdb'
+        ? [{ column_name: 'day', data_type: 'DATE', is_nullable: 'NO' }, { column_name: 'total', data_type: 'DECIMAL(38,18)', is_nullable: 'NO' }]
+        : [{ column_name: 'day', data_type: 'date', is_nullable: 'NO' }, { column_name: 'total', data_type: 'numeric', is_nullable: 'NO' }],
+    );
+  });
+
   it('applies the migrations once, recording each', async () => {
     const versions = listMigrations().map((m) => m.version);
     expect(await migrate(destination)).toEqual(versions);

@@ -6,7 +6,7 @@ import {
   DuckDBInstance,
   DuckDBTimestampTZValue,
 } from '@duckdb/node-api';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { UserError, errorMessage } from '../../errors.js';
 import type { Database } from '../../schema/database.js';
 import { columnKind, type ColumnKind, type LoadRow, type TableDef } from '../../schema/table.js';
@@ -103,6 +103,21 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     await setup.run(`create schema if not exists ${quote(catalog)}.${quote(schema)}`);
     setup.closeSync();
     return new DuckDBDestination(instance, path, catalog, schema, memoryLimit);
+  }
+
+  /**
+   * Dropped and created again from DuckDB's own DDL of it: a DELETE keeps, until its transaction
+   * ends, what it deleted per row; 77 MiB for the 9.2 million facts of 10,000 subscriptions × 365
+   * days, and the full build that followed it ran out of a 100MB limit. (Views over the table
+   * read the new one: DuckDB binds a view's names when it is queried.)
+   */
+  async emptyTable(db: Db, table: string): Promise<void> {
+    const { rows } = await sql<{ sql: string }>`select sql from duckdb_tables() where database_name = ${this.catalog} and schema_name = ${this.schema} and table_name = ${table}`.execute(db);
+    const ddl = rows[0]?.sql;
+    if (!ddl) throw new Error(`no table ${table} in ${this.catalog}.${this.schema}`);
+    const name = `${quote(this.catalog)}.${quote(this.schema)}.${quote(table)}`;
+    await sql.raw(`drop table ${name}`).execute(db);
+    await sql.raw(ddl.replace(/^CREATE TABLE [^(]+\(/, `CREATE TABLE ${name}(`)).execute(db);
   }
 
   // DuckDB keeps its tables' statistics as it writes them, and reuses deleted rows' space itself.

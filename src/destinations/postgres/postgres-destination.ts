@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { UserError, errorMessage } from '../../errors.js';
@@ -73,6 +73,11 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
       throw new UserError(`another sync into schema ${this.schema} is already running`);
     }
     this.lockClient = client;
+  }
+
+  // Not TRUNCATE: its lock would hold off every reader of the table until the build commits.
+  async emptyTable(db: Db, table: string): Promise<void> {
+    await sql`delete from ${sql.table(table)}`.execute(db);
   }
 
   async refreshStatistics(written: Readonly<Record<string, number>>): Promise<string[]> {
