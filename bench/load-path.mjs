@@ -28,6 +28,10 @@ import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../dis
 import { subscriptionCostsStream as stream } from '../dist/streams/subscription-costs.js';
 import { commitBatch, keyedVersions } from '../dist/sync/loader.js';
 import { PG_URL, scratch, report, table, fmt, ratio, mark, median, envInt } from './lib.mjs';
+import { loadSettings } from '../dist/config.js';
+
+/** orb-sync's default, as a sync would open the file. */
+const DUCKDB_MEMORY_LIMIT = loadSettings({ env: {} }).duckdbMemoryLimit;
 
 const subscriptions = envInt('BENCH_LOAD_SUBSCRIPTIONS', 92); // × 365 days × (1 day + 5 price rows) ≈ 200,000 rows
 const reps = envInt('BENCH_LOAD_REPS', 5);
@@ -186,7 +190,7 @@ const results = [];
 for (const engine of engines) {
   const dir = scratch('orb-bench-load-');
   const schema = engine === 'duckdb' ? 'orb' : `bench_load_${process.pid}`;
-  const orbTarget = engine === 'duckdb' ? { engine, path: join(dir, 'orb.duckdb') } : { engine, url: PG_URL };
+  const orbTarget = engine === 'duckdb' ? { engine, path: join(dir, 'orb.duckdb'), memoryLimit: DUCKDB_MEMORY_LIMIT } : { engine, url: PG_URL };
   const destination = await openDestination(orbTarget, schema);
   let raw;
   try {

@@ -17,6 +17,10 @@ import { buildFacts } from '../dist/models/build-facts.js';
 import { loadModels } from '../dist/models/build-models.js';
 import { FACT_TABLES } from '../dist/schema/facts.js';
 import { startSimulator, openTarget, runOrbSync, report, table, fmt, seconds, ratio, mark, median, sum, envInt } from './lib.mjs';
+import { loadSettings } from '../dist/config.js';
+
+/** orb-sync's default, as a sync would open the file. */
+const DUCKDB_MEMORY_LIMIT = loadSettings({ env: {} }).duckdbMemoryLimit;
 
 const subscriptions = envInt('BENCH_MODEL_SUBSCRIPTIONS', 200);
 const days = envInt('BENCH_MODEL_DAYS', 365);
@@ -25,7 +29,7 @@ const facts = loadModels().filter((model) => model.materialized === 'table');
 const columns = (name) => Object.keys(FACT_TABLES.find((t) => t.name === name).columns).join(', ');
 const run = (db, text) => db.executeQuery(CompiledQuery.raw(text));
 
-/** The destination, with the time of each statement buildFacts runs by itself: `<table> delete`, `<table> insert`. */
+/** The destination, with the time of each statement buildFacts runs by itself: `<table> delete` (emptyTable), `<table> insert`. */
 function timed(destination, perModel) {
   const wrapped = Object.create(destination);
   wrapped.modelBuildTransaction = (work) =>
@@ -49,6 +53,15 @@ function timed(destination, perModel) {
       });
       return work({ ...tx, db });
     });
+  // A full build empties each fact table through the destination (DuckDB: drop and create).
+  wrapped.emptyTable = async (db, table) => {
+    const started = performance.now();
+    try {
+      return await destination.emptyTable(db, table);
+    } finally {
+      perModel[`${table} delete`] = performance.now() - started;
+    }
+  };
   return wrapped;
 }
 
@@ -80,7 +93,7 @@ try {
     const target = await openTarget(engine, 'models');
     try {
       const sync = await runOrbSync(['sync', '--quiet'], { ...target.env, ORB_BASE_URL: simulator.url, ORB_SYNC_ANALYTICS_RPS: '1000', ORB_SYNC_RPS: '1000' });
-      const destination = await openDestination(engine === 'duckdb' ? { engine, path: target.destination.slice('duckdb:'.length) } : { engine, url: target.destination }, target.schema);
+      const destination = await openDestination(engine === 'duckdb' ? { engine, path: target.destination.slice('duckdb:'.length), memoryLimit: DUCKDB_MEMORY_LIMIT } : { engine, url: target.destination }, target.schema);
       try {
         const settle = () => destination.query(engine === 'duckdb' ? 'checkpoint' : `vacuum ${FACT_TABLES.map((t) => t.name).join(', ')}`);
         if (engine === 'postgres') await destination.query('analyze');

@@ -5,6 +5,9 @@ import type { SqlValue } from './normalize.js';
 
 export type Engine = 'duckdb' | 'postgres';
 
+/** A model build's transaction, or any other (loads, bookkeeping). */
+export type TransactionKind = 'load' | 'modelBuild';
+
 /** Kysely over orb-sync's own tables; model SQL stays plain text (models/*.sql). */
 export type Db = Kysely<Database>;
 
@@ -22,11 +25,6 @@ export interface LoadTransaction {
 export interface Destination {
   readonly engine: Engine;
   readonly schema: string;
-  /**
-   * Statements that start a model build's transaction: the engine's settings for set-at-a-time
-   * builds (PostgreSQL's planner, DuckDB's memory limit). The one place the engines' SQL differs.
-   */
-  readonly modelBuildSetup: readonly string[];
   /**
    * The fact tables have an index on day (PostgreSQL: sql/011). A build then inserts each model's
    * rows in the order of its grain's first column (day, hour), so the index grows at its right
@@ -47,7 +45,10 @@ export interface Destination {
   readonly db: Db;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T>;
-  /** `transaction` for a model build: its transaction starts with modelBuildSetup. */
+  /**
+   * `transaction` for a model build, with the engine's settings for set-at-a-time builds
+   * (PostgreSQL's planner, DuckDB's memory limit).
+   */
   modelBuildTransaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T>;
   /** Runs SQL text (models, migrations, tests) and returns normalised rows (see normalize.ts). */
   query<T extends Record<string, SqlValue> = Record<string, SqlValue>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -74,9 +75,8 @@ export interface Destination {
 export abstract class BaseDestination<Connection extends object> implements Destination {
   abstract readonly engine: Engine;
   abstract readonly db: Db;
-  abstract readonly modelBuildSetup: readonly string[];
-  /** Statements that start every other transaction (loads), and undo modelBuildSetup where it outlasts its transaction. */
-  protected abstract readonly loadSetup: readonly string[];
+  /** Statements that start a transaction of this kind (the one place the engines' SQL differs). */
+  protected abstract transactionSetup(kind: TransactionKind): readonly string[];
   abstract readonly factsIndexedByDay: boolean;
   abstract scopeFirstDayStatement(day: string): string;
   abstract readonly fullBuildChunkDays: number;
@@ -96,15 +96,15 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   abstract close(): Promise<void>;
 
   transaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
-    return this.inTurn(this.loadSetup, work);
+    return this.inTurn('load', work);
   }
 
   modelBuildTransaction<T>(work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
-    return this.inTurn(this.modelBuildSetup, work);
+    return this.inTurn('modelBuild', work);
   }
 
-  private inTurn<T>(setup: readonly string[], work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
-    const turn = this.writing.then(() => this.runTransaction(setup, work));
+  private inTurn<T>(kind: TransactionKind, work: (tx: LoadTransaction) => Promise<T>): Promise<T> {
+    const turn = this.writing.then(() => this.runTransaction(this.transactionSetup(kind), work));
     this.writing = turn.catch(() => undefined);
     return turn;
   }

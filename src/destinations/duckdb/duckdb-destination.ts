@@ -10,7 +10,7 @@ import { Kysely, sql } from 'kysely';
 import { UserError, errorMessage } from '../../errors.js';
 import type { Database } from '../../schema/database.js';
 import { columnKind, type ColumnKind, type LoadRow, type TableDef } from '../../schema/table.js';
-import { BaseDestination, type Db } from '../destination.js';
+import { BaseDestination, type Db, type TransactionKind } from '../destination.js';
 import { MONEY_PRECISION, MONEY_SCALE, toMoney } from '../money.js';
 import type { DuckDBConnectionProvider } from './duckdb-connection-provider.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
@@ -51,9 +51,12 @@ const pathsInUse = new Set<string>();
 export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   readonly engine = 'duckdb';
   readonly db: Db;
-  // DuckDB's settings are the instance's, not the transaction's: each phase sets its own limit.
-  readonly modelBuildSetup: readonly string[];
-  protected readonly loadSetup: readonly string[];
+  // Set only when a transaction of the other kind comes: lowering the limit evicts down to it.
+  protected transactionSetup(kind: TransactionKind): readonly string[] {
+    if (!this.limits || kind === this.limitOf) return [];
+    this.limitOf = kind;
+    return [`set memory_limit = '${this.limits[kind]}'`];
+  }
   // An ART index would be held whole in memory; DuckDB reads the day column alone instead.
   readonly factsIndexedByDay = false;
   // On the build's connection, which outside a build reads an empty build_scope anyway.
@@ -69,6 +72,8 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   /** Each table's columns in physical order: the appender writes by position, rows come by name. */
   private readonly layouts = new Map<string, string[]>();
   private lockedPath?: string;
+  /** The memory limit in force is this kind's (DuckDB's settings are the instance's, not a transaction's). */
+  private limitOf: TransactionKind = 'load';
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -76,21 +81,22 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     /** The attached database's name (the file's stem): names are qualified with it, since a schema may share it. */
     private readonly catalog: string,
     schema: string,
-    /** The configured limit, for model builds (undefined: DuckDB's default). */
+    /** Each kind's memory limit, when loads take less than model builds. */
+    private readonly limits: Record<TransactionKind, string> | undefined,
+    /** The configured limit (undefined: DuckDB's default). */
     memoryLimit: string | undefined,
   ) {
     super(schema);
     this.db = new Kysely<Database>({ dialect: new DuckDBDialect(this.pool()) });
-    const loadsLimited = memoryLimit === undefined || bytes(memoryLimit) > bytes(LOAD_MEMORY_LIMIT);
-    this.modelBuildSetup = loadsLimited ? [memoryLimit === undefined ? 'reset memory_limit' : `set memory_limit = '${memoryLimit}'`] : [];
-    this.loadSetup = loadsLimited ? [`set memory_limit = '${LOAD_MEMORY_LIMIT}'`] : [];
     this.fullBuildChunkDays = memoryLimit === undefined ? DEFAULT_CHUNK_DAYS : Math.max(MIN_CHUNK_DAYS, Math.floor(bytes(memoryLimit) / BUILD_BYTES_PER_COST_DAY));
   }
 
   static async open(path: string, schema: string, memoryLimit?: string): Promise<DuckDBDestination> {
+    const limits = memoryLimit !== undefined && bytes(memoryLimit) > bytes(LOAD_MEMORY_LIMIT) ? { load: LOAD_MEMORY_LIMIT, modelBuild: memoryLimit } : undefined;
+    const startLimit = limits?.load ?? memoryLimit;
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, { ...(memoryLimit === undefined ? {} : { memory_limit: memoryLimit }), ...FRUGAL });
+      instance = await DuckDBInstance.create(path, { ...(startLimit === undefined ? {} : { memory_limit: startLimit }), ...FRUGAL });
     } catch (error) {
       const message = errorMessage(error);
       if (/lock/i.test(message)) {
@@ -102,7 +108,7 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
     const catalog = String((await setup.runAndReadAll('select current_database() as name')).getRowObjects()[0]!.name);
     await setup.run(`create schema if not exists ${quote(catalog)}.${quote(schema)}`);
     setup.closeSync();
-    return new DuckDBDestination(instance, path, catalog, schema, memoryLimit);
+    return new DuckDBDestination(instance, path, catalog, schema, limits, memoryLimit);
   }
 
   /**

@@ -7,7 +7,7 @@ import { UserError, errorMessage } from '../../errors.js';
 import { formatDecimal } from '../../util/decimal.js';
 import type { Database } from '../../schema/database.js';
 import { columnKind, type ColumnKind, type LoadRow, type TableDef } from '../../schema/table.js';
-import { BaseDestination, type Db } from '../destination.js';
+import { BaseDestination, type Db, type TransactionKind } from '../destination.js';
 import { toMoney } from '../money.js';
 import { postgresTypeParsers } from '../normalize.js';
 
@@ -21,9 +21,9 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   // index by load_id gives its order), which pairs each row with every row of its load (10,000 per
   // commit): 72 s for a full build of 200 subscriptions' year instead of 1 s. Hash joins, on every
   // key column, are the right plan for these set-at-a-time builds.
-  readonly modelBuildSetup = ['set local enable_nestloop = off', 'set local enable_mergejoin = off'];
-  // `set local` ends with its transaction.
-  protected readonly loadSetup = [];
+  protected transactionSetup(kind: TransactionKind): readonly string[] {
+    return kind === 'modelBuild' ? ['set local enable_nestloop = off', 'set local enable_mergejoin = off'] : [];
+  }
   readonly factsIndexedByDay = true;
   // For the build's transaction only.
   scopeFirstDayStatement(day: string): string {
