@@ -40,7 +40,7 @@ export const SETTINGS = {
     env: 'ORB_SYNC_DUCKDB_MEMORY_LIMIT',
     default: '100MB',
     description:
-      'memory DuckDB may take in a model build for its cache, joins, sorts and aggregates, e.g. 512MB or 2GB (loads take at most 32MB; past it, it spills to a .tmp directory beside the file; raise it if a sync stops with DuckDB out of memory); not used with PostgreSQL',
+      'memory DuckDB may take in a model build for its cache, joins, sorts and aggregates, e.g. 512MB or 2GB (loads take at most 64MB; past it, it spills to a .tmp directory beside the file; raise it if a sync stops with DuckDB out of memory); not used with PostgreSQL',
   },
   analyticsRps: {
     flag: 'analytics-rps',

@@ -164,7 +164,7 @@ describe.each(ENGINES)('$name destination', (engine) => {
       return;
     }
     expect(await destination.query("select current_setting('memory_limit') as m")).toEqual([{ m: '15.2 MiB' }]);
-    // Under the loads' own limit, loads keep the configured one too.
+    // Under the loads' own limit (64MB), loads keep the configured one too.
     expect([await destination.transaction(setting('memory_limit')), await destination.modelBuildTransaction(setting('memory_limit'))]).toEqual(['15.2 MiB', '15.2 MiB']);
     // A list aggregate cannot spill to disk: 5,000,000 integers in one list need more than 16MB.
     await expect(destination.query('select k, list(i) from range(5000000) t(i), (select 1 as k) group by k')).rejects.toThrow(
@@ -176,10 +176,10 @@ describe.each(ENGINES)('$name destination', (engine) => {
     const env = { ORB_SYNC_DESTINATION: target.engine === 'duckdb' ? `duckdb:${target.path}` : target.url, ORB_SYNC_DUCKDB_MEMORY_LIMIT: '200MB' };
     await destination.close();
     destination = await openDestination(loadSettings({ env }).destination, schema);
-    // DuckDB: builds take the configured memory limit, loads 32MB; PostgreSQL: builds plan without nested loops.
+    // DuckDB: builds take the configured memory limit, loads 64MB; PostgreSQL: builds plan without nested loops.
     const read = setting(engine.name === 'duckdb' ? 'memory_limit' : 'enable_nestloop');
     const seen = [await destination.transaction(read), await destination.modelBuildTransaction(read), await destination.transaction(read)];
-    expect(seen).toEqual(engine.name === 'duckdb' ? ['30.5 MiB', '190.7 MiB', '30.5 MiB'] : ['on', 'off', 'on']);
+    expect(seen).toEqual(engine.name === 'duckdb' ? ['61.0 MiB', '190.7 MiB', '61.0 MiB'] : ['on', 'off', 'on']);
   });
 
   it('lets only one sync hold the destination at a time', async () => {
