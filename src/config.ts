@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError, errorMessage } from './errors.js';
+import { parseSize } from './util/size.js';
 
 export const DEFAULT_BASE_URL = 'https://api.withorb.com/v1';
 
@@ -125,7 +126,7 @@ const settingsSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/ }),
   destination: z.string().transform(parseDestination),
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)'),
-  duckdbMemoryLimit: z.string().trim().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size like 100MB or 2GB'),
+  duckdbMemoryLimit: z.string().trim().refine((size) => parseSize(size) !== undefined, 'must be a size like 100MB or 2GB'),
   analyticsRps: positiveNumber,
   rps: positiveNumber,
   lookbackDays: z.coerce.number().int().min(0).max(90),

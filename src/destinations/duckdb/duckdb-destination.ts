@@ -10,9 +10,10 @@ import { Kysely, sql } from 'kysely';
 import { UserError, errorMessage } from '../../errors.js';
 import type { Database } from '../../schema/database.js';
 import { columnKind, type ColumnKind, type LoadRow, type TableDef } from '../../schema/table.js';
+import { collectGarbage } from '../../util/collect-garbage.js';
+import { parseSize } from '../../util/size.js';
 import { BaseDestination, type Db, type TransactionKind } from '../destination.js';
 import { MONEY_PRECISION, MONEY_SCALE, toMoney } from '../money.js';
-import { collectGarbage } from '../../util/collect-garbage.js';
 import type { DuckDBConnectionProvider } from './duckdb-connection-provider.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
 import { explainDuckDBError } from './duckdb-driver.js';
@@ -252,14 +253,10 @@ function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
 
-const SIZE_UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
-
-/** A size as the settings take it (100MB, 1.5GiB), in bytes as DuckDB reads it (MB: 1000² bytes). */
 function bytes(size: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
-  const unit = match && SIZE_UNITS[match[2]!.toLowerCase()];
-  if (!unit) throw new UserError(`DuckDB memory limit ${size} is not a size like 100MB or 2GB`);
-  return Number(match[1]) * unit;
+  const parsed = parseSize(size);
+  if (parsed === undefined) throw new UserError(`DuckDB memory limit ${size} is not a size like 100MB or 2GB`);
+  return parsed;
 }
 
 function quote(identifier: string): string {
