@@ -78,10 +78,12 @@ export async function buildFacts(
       for (const model of tables) await destination.emptyTable(db, model.name);
       // Each chunk is whole subscriptions (a scoped fact's grain holds its subscription), so its
       // audits see all of each one's rows, and the scoped views read only its staging.
-      for (const chunk of await subscriptionChunks(db, chunkDays)) {
+      const chunks = await subscriptionChunks(db, chunkDays);
+      for (const chunk of chunks) {
         await fillBuildScope(db, chunk.map((subscriptionId) => ({ subscriptionId, dayFrom: null, dayTo: null })));
         for (const model of scoped) await insert(model);
-        await audit(db, scoped);
+        // One chunk holds every subscription: its grain audits read the tables whole, without the join to build_scope.
+        await audit(db, scoped, chunks.length > 1);
       }
     } else {
       await fillBuildScope(db, await widenToBillingPeriods(db, mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))])));
@@ -93,7 +95,7 @@ export async function buildFacts(
         await run(db, `delete from ${model.name} using build_scope b where ${inScope(model.name)}`);
         await insert(model);
       }
-      await audit(db, scoped);
+      await audit(db, scoped, true);
       if (recordLookback) lookbackRestatement = await recordLookbackRestatement(db, before, runId);
     }
     // The facts that are not per subscription (event volume, reconciliation) are rebuilt whole.
@@ -187,28 +189,29 @@ async function fillBuiltThroughDay(db: Db): Promise<void> {
  * And for each subscription and billing period of the scope whose days are all in the facts,
  * Σ daily total equals Orb's cumulative total at the period's last synced day, to the last decimal.
  */
-async function audit(db: Db, models: Model[]): Promise<void> {
-  for (const model of models) await auditGrain(db, model, true);
+async function audit(db: Db, models: Model[], scoped: boolean): Promise<void> {
+  for (const model of models) await auditGrain(db, model, scoped);
 
   // stg_subscription_cost_totals holds the scope's days (whole billing periods), read once, each
-  // with its facts' day (an equi-join). A period's days all made it into the facts
+  // with its facts' day (an equi-join, before the window: the window's order by period then serves
+  // the grouping too, one sort instead of two). A period's days all made it into the facts
   // (int_subscription_cost_days: each complete, none before the start date) when its first day is
   // the period's first and no day is missing. No duplicate day: the grain audit passed.
   const { rows } = await run(
     db,
     `select subscription_id, period_start, cumulative_total, total from (
-      select d.subscription_id, d.period_start, min(d.day) as first_day, max(d.day) as last_day, count(*) as days,
-        min(case when d.day = d.period_first_day then d.day end) as opening_day,
-        sum(case when d.before_start_date then 1 else 0 end) as before_start,
-        sum(case when d.day = d.last_day then d.cumulative_total end) as cumulative_total,
-        sum(f.total) as total
+      select subscription_id, period_start, min(day) as first_day, max(day) as last_day, count(*) as days,
+        min(case when day = period_first_day then day end) as opening_day,
+        sum(case when before_start_date then 1 else 0 end) as before_start,
+        sum(case when day = last_day then cumulative_total end) as cumulative_total,
+        sum(total) as total
       from (
-        select subscription_id, period_start, day, period_first_day, before_start_date, cumulative_total,
-          max(day) over (partition by subscription_id, period_start) as last_day
-        from stg_subscription_cost_totals
+        select d.subscription_id, d.period_start, d.day, d.period_first_day, d.before_start_date, d.cumulative_total, f.total,
+          max(d.day) over (partition by d.subscription_id, d.period_start) as last_day
+        from stg_subscription_cost_totals d
+        left join fct_daily_subscription_costs f on f.subscription_id = d.subscription_id and f.day = d.day and f.day >= scope_first_day()
       ) d
-      left join fct_daily_subscription_costs f on f.subscription_id = d.subscription_id and f.day = d.day and f.day >= scope_first_day()
-      group by d.subscription_id, d.period_start
+      group by subscription_id, period_start
     ) p
     where opening_day = first_day and last_day - first_day + 1 = days and before_start = 0
       and (total is null or total <> cumulative_total)
