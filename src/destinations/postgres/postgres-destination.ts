@@ -64,10 +64,7 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
 
   async lockForSync(): Promise<void> {
     const client = await this.pool.connect();
-    const { rows } = await client.query<{ locked: boolean }>(
-      'select pg_try_advisory_lock(hashtext($1)) as locked',
-      [`orb-sync:${this.schema}`],
-    );
+    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [this.lockName()]);
     if (!rows[0]?.locked) {
       client.release();
       throw new UserError(`another sync into schema ${this.schema} is already running`);
@@ -101,9 +98,19 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   }
 
   async close(): Promise<void> {
-    // Ending the session releases the advisory lock with it.
-    this.lockClient?.release(true);
+    if (this.lockClient) {
+      // Unlocked before the session ends: the server ends a closed session in its own time, and a
+      // sync started right after this one could still find the lock held. A session that cannot
+      // answer releases the lock as it ends.
+      await this.lockClient.query('select pg_advisory_unlock(hashtext($1))', [this.lockName()]).catch(() => undefined);
+      this.lockClient.release(true);
+      this.lockClient = undefined;
+    }
     await this.db.destroy();
+  }
+
+  private lockName(): string {
+    return `orb-sync:${this.schema}`;
   }
 
   protected acquire(): Promise<pg.PoolClient> {
