@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { DestinationTarget } from '../../src/config.js';
+import type { Destination } from '../../src/destinations/destination.js';
+import { migrate } from '../../src/destinations/migrate.js';
+import { openDestination } from '../../src/destinations/open-destination.js';
 
 /**
  * Both engines, for describe.each. Every destination test runs on both; PostgreSQL comes from
@@ -58,3 +61,23 @@ export const ENGINES: EngineFixture[] = [
     },
   },
 ];
+
+/** A fresh destination of the engine, migrated; `close` closes it and drops what `fresh()` made. */
+export async function migratedDestination(engine: EngineFixture): Promise<{ destination: Destination; close: () => Promise<void> }> {
+  const { target, schema, cleanup } = await engine.fresh();
+  const destination = await openDestination(target, schema);
+  const close = async () => {
+    try {
+      await destination.close();
+    } finally {
+      await cleanup();
+    }
+  };
+  try {
+    await migrate(destination);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { destination, close };
+}

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Destination } from '../../src/destinations/destination.js';
-import { migrate } from '../../src/destinations/migrate.js';
-import { openDestination } from '../../src/destinations/open-destination.js';
-import { ENGINES } from '../helpers/engines.js';
+import { ENGINES, migratedDestination } from '../helpers/engines.js';
 
 /** Days on or after the scope's first day, of DAYS; a parameter, as orb-sync's statements have, is planned as the statement runs. */
 const daysInScope = async (db: Db) =>
@@ -19,19 +17,15 @@ const plan = async (destination: Destination, db: Db) => {
 
 describe.each(ENGINES)('scope_first_day() on $name', (engine) => {
   let destination: Destination;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = await engine.fresh();
-    cleanup = fresh.cleanup;
-    destination = await openDestination(fresh.target, fresh.schema);
-    await migrate(destination);
+    ({ destination, close } = await migratedDestination(engine));
     await destination.query("create table scanned_days as select cast(day as date) as day from (values ('2026-03-15'), ('2026-04-15'), ('2026-05-15')) v(day)");
   });
 
   afterAll(async () => {
-    await destination?.close();
-    await cleanup?.();
+    await close?.();
   });
 
   it('is null before any build, so the scoped views are empty there', async () => {

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Destination } from '../../src/destinations/destination.js';
-import { migrate } from '../../src/destinations/migrate.js';
-import { openDestination } from '../../src/destinations/open-destination.js';
 import { DECLARED_TABLES, isStagingTable } from '../../src/schema/database.js';
 import { FACT_TABLES } from '../../src/schema/facts.js';
 import { columnKind, isNullable, type ColumnKind, type Columns, type TableDef } from '../../src/schema/table.js';
-import { ENGINES } from '../helpers/engines.js';
+import { ENGINES, migratedDestination } from '../helpers/engines.js';
 
 /** information_schema's data_type per engine, as the declaration's column kind. */
 const KINDS: Record<string, ColumnKind> = {
@@ -34,18 +32,14 @@ function declared(table: TableDef): string[] {
 
 describe.each(ENGINES)('table declarations against the migrated $name schema', (engine) => {
   let destination: Destination;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = await engine.fresh();
-    cleanup = fresh.cleanup;
-    destination = await openDestination(fresh.target, fresh.schema);
-    await migrate(destination);
+    ({ destination, close } = await migratedDestination(engine));
   });
 
   afterAll(async () => {
-    await destination?.close();
-    await cleanup?.();
+    await close?.();
   });
 
   async function migrated(table: string): Promise<string[]> {

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Destination } from '../../src/destinations/destination.js';
-import { migrate } from '../../src/destinations/migrate.js';
-import { openDestination } from '../../src/destinations/open-destination.js';
 import { RAW_SUBSCRIPTION_COST_DAYS, RAW_SUBSCRIPTION_PRICE_COSTS } from '../../src/schema/staging.js';
 import { childRows, version, type StreamContext } from '../../src/streams/stream.js';
 import { commitBatch, keyedVersions, type CommitItem } from '../../src/sync/loader.js';
-import { ENGINES } from '../helpers/engines.js';
+import { ENGINES, migratedDestination } from '../helpers/engines.js';
 
 /** A cost day of sub_a with one price row; `total` tells versions apart. */
 function costDay(day: string, total: string) {
@@ -30,20 +28,16 @@ function read(days: ReturnType<typeof costDay>[], from: string, to: string): Com
 describe.each(ENGINES)('commitBatch on $name', (engine) => {
   let destination: Destination;
   let ctx: StreamContext;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    const fresh = await engine.fresh();
-    cleanup = fresh.cleanup;
-    destination = await openDestination(fresh.target, fresh.schema);
-    await migrate(destination);
+    ({ destination, close } = await migratedDestination(engine));
     const tally = { rowsLoaded: 0, stagingRows: {}, factRows: {}, durationsMs: {}, restatements: [] };
     ctx = { destination, runId: '1', startedAt: new Date(), tally, log: { error() {} }, rejects: [] } as unknown as StreamContext;
   });
 
   afterEach(async () => {
-    await destination?.close();
-    await cleanup?.();
+    await close?.();
   });
 
   /** Every stored version of sub_a's days, oldest first: day, total, deleted, its content hash. */
