@@ -3,7 +3,7 @@ import type { Db, Destination } from '../destinations/destination.js';
 import type { SqlValue } from '../destinations/normalize.js';
 import { UserError } from '../errors.js';
 import { FACT_TABLES } from '../schema/facts.js';
-import type { FactTable } from '../schema/table.js';
+import { columnKind, type FactTable } from '../schema/table.js';
 import { add, compare, formatDecimal, parseDecimal } from '../util/decimal.js';
 import { addDays } from '../util/time-zone.js';
 import { loadModels, type Model } from './build-models.js';
@@ -228,8 +228,11 @@ async function audit(db: Db, models: Model[], scoped: boolean): Promise<void> {
 
 /** One row per grain among the model's rows, those in the build's scope (`scoped`) or all of them. */
 async function auditGrain(db: Db, model: Model, scoped: boolean): Promise<void> {
-  const { grain } = factTable(model.name);
-  const columns = grain.map((column) => `${model.name}.${column}`).join(', ');
+  const { grain, columns: specs } = factTable(model.name);
+  // Text grouped by its bytes: under a database's collation (deterministic, as a default must be)
+  // equal is equal bytes, and grouping by C.UTF-8's rules doubled PostgreSQL's audit of
+  // fct_daily_costs (125 → 63 ms at 95,000 rows). DuckDB compares bytes anyway.
+  const columns = grain.map((column) => `${model.name}.${column}${columnKind(specs[column]!) === 'text' ? ' collate "C"' : ''}`).join(', ');
   const rows = scoped ? `${model.name} join build_scope b on ${inScope(model.name)}` : model.name;
   const { rows: duplicates } = await run(db, `select ${columns}, count(*) as n from ${rows} group by ${columns} having count(*) > 1 order by ${columns} limit 1`);
   const duplicate = duplicates[0];
