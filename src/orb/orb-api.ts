@@ -40,7 +40,10 @@ export class MalformedResponseError extends Error {
   }
 }
 
-/** A listing that cannot end: the partition it belongs to fails, the rest of the run goes on. */
+/**
+ * Pages that cannot end, or that orb-sync cannot follow (grouped usage past Orb's 1000 groups):
+ * the partition they belong to is rejected, the rest of the run goes on.
+ */
 export class PaginationError extends UserError {
   constructor(message: string) {
     super(message);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { PaginationError } from '../orb/orb-api.js';
 import { RAW_SUBSCRIPTION_USAGE_GROUP_DAYS, RAW_SUBSCRIPTION_USAGE_GROUPS } from '../schema/staging.js';
 import { childRows, nextWatermark, rereadOnly, version, type PartitionedStream, type SubscriptionPartition } from './stream.js';
 import {
@@ -65,9 +65,12 @@ export const subscriptionUsageGroupsStream: PartitionedStream<GroupPartition, Us
     envelope: usageEnvelope,
   },
   units: (body: UsageBody & { pagination_metadata?: { has_more?: boolean } | null }, s, window) => {
-    // The SDK cannot ask for the next page; a partial list of groups would undercount silently.
+    // The SDK cannot ask for the next page, and a partial list of groups would undercount: the
+    // partition is rejected (its cursor stays), the other subscriptions and streams go on.
     if (body.pagination_metadata?.has_more) {
-      throw new UserError(`subscription ${s.subscription_id}: Orb pages usage of ${s.billable_metric_id} by ${s.group_key} (over 1000 groups); not supported`);
+      throw new PaginationError(
+        `subscription ${s.subscription_id}: Orb pages usage of ${s.billable_metric_id} by ${s.group_key} (over 1000 groups), which orb-sync cannot follow; not loaded`,
+      );
     }
     return usageDays(body, s.customer_timezone, window);
   },

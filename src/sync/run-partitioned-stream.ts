@@ -96,16 +96,17 @@ export async function runPartitionedStream<P, Unit>(ctx: StreamContext, stream: 
     const window = stream.window(partition, cursor, ctx);
     if (window) {
       const label = `${stream.name} ${key}`;
-      let response: unknown;
+      let units: readonly unknown[] | undefined;
       try {
-        response = await read(ctx, stream, label, partition, window);
+        units = stream.units(await read(ctx, stream, label, partition, window), partition, window);
       } catch (error) {
-        // A listing that cannot end fails its partition alone; the cursor stays, the run goes on.
+        // Pages that cannot end, or that orb-sync cannot follow, fail their partition alone: the
+        // cursor stays, the run goes on.
         if (!(error instanceof PaginationError)) throw error;
         rejected += 1;
         await recordReject(ctx, stream.name, key, error.message, null);
       }
-      if (response !== undefined) await load(key, partition, window, cursor, stream.units(response, partition, window));
+      if (units !== undefined) await load(key, partition, window, cursor, units);
     }
     done += 1;
     ctx.onProgress?.({ stream: stream.name, phase: 'progress', done, total: partitions.length, perSecond });

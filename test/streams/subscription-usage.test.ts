@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { RejectedRecordsError } from '../../src/errors.js';
 import { generateAccount } from '../../src/simulator/account.js';
 import { addDays, localDate, startOfLocalDay } from '../../src/util/time-zone.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { ENGINES } from '../helpers/engines.js';
 import { backfill } from '../helpers/orb-changes.js';
-import { asFacts, simulatedAccounts, syncFrom, withDestination } from '../helpers/sync-fixture.js';
+import { asFacts, factsIn, simulatedAccounts, simulatorTruth, syncFrom, withDestination } from '../helpers/sync-fixture.js';
 
 // 90 days back from NOW cross the end of daylight saving time in Europe (Oct 25) and the US (Nov 1).
 const SHAPE = { seed: 5, customers: 8, subscriptions: 12, days: 90 };
@@ -99,6 +100,45 @@ describe.each(ENGINES)('subscription usage into $name', (engine) => {
     expect(calls.filter((c) => c.query.get('group_by') === 'region').map((c) => `${c.subscription}/${c.query.get('billable_metric_id')}`).sort()).toEqual(
       expectedGrouped,
     );
+  });
+
+  it('rejects only the subscription and metric whose groups Orb pages (over 1000), keeps every other fact, exits non-zero, reads it again next sync', async () => {
+    const { target, schema, simulator, baseUrl, facts } = await setUp();
+    const metrics = [...new Set(simulator.truth.dailyUsage().map((r) => r.billable_metric_id))].sort().slice(0, 2);
+    const usageGroupBy = metrics.map((metric) => `${metric}=region`).join(',');
+    const grouped = truth(simulator).grouped('region', metrics);
+    const ofMetric = grouped.filter((row) => row.includes(`|billable_metric_id=${metrics[0]}|`));
+    const victim = ofMetric.map((row) => /\|subscription_id=([^|]+)\|/.exec(row)![1]!).sort()[0]!;
+    const isVictim = (row: string) => row.includes(`|subscription_id=${victim}|`) && row.includes(`|billable_metric_id=${metrics[0]}|`);
+    expect(grouped.filter(isVictim).length).toBeGreaterThan(0);
+    expect(grouped.filter((row) => !isVictim(row)).length).toBeGreaterThan(0);
+    // The victim's grouped usage of the first metric comes back saying more groups follow.
+    simulator.faults.inject({
+      path: `/subscriptions/${victim}/usage`,
+      kind: 'mutate',
+      times: Infinity,
+      mutate: (body) => {
+        const usage = body as { data: Array<{ billable_metric: { id: string }; metric_group?: unknown }>; pagination_metadata: unknown };
+        if (usage.data.some((d) => d.metric_group !== undefined && d.billable_metric.id === metrics[0])) {
+          usage.pagination_metadata = { has_more: true, next_cursor: 'more-groups' };
+        }
+        return usage;
+      },
+    });
+    const failure = await syncFrom(baseUrl, target, schema, { usageGroupBy }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RejectedRecordsError);
+    expect((failure as Error).message).toContain(`subscription ${victim}: Orb pages usage of ${metrics[0]} by region (over 1000 groups)`);
+    expect(await facts('fct_daily_usage_by_group', GROUPED)).toEqual(grouped.filter((row) => !isVictim(row)));
+    expect(await facts('fct_daily_usage', USAGE)).toEqual(truth(simulator).usage());
+    const { dailyCosts } = await withDestination(target, schema, factsIn);
+    expect(dailyCosts).toEqual(simulatorTruth(simulator).dailyCosts());
+    const rejects = await withDestination(target, schema, (d) => d.query<{ stream: string; partition_key: string }>('select stream, partition_key from rejects'));
+    expect(rejects).toEqual([{ stream: 'subscription_usage_groups', partition_key: `${victim}/${metrics[0]}/region` }]);
+
+    // Orb answers whole again: the next sync reads the partition's history, since its cursor stayed.
+    simulator.faults.clear();
+    await syncFrom(baseUrl, target, schema, { usageGroupBy });
+    expect(await facts('fct_daily_usage_by_group', GROUPED)).toEqual(grouped);
   });
 
   it('drops the groups of days a replacing backfill left without usage of the metric, even when none is left in the re-read window', async () => {
