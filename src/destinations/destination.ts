@@ -34,6 +34,8 @@ export interface Destination {
   readonly factsIndexedByDay: boolean;
   /** The statement that sets what scope_first_day() (sql/010) returns in a model build (day: YYYY-MM-DD, checked by the caller). */
   scopeFirstDayStatement(day: string): string;
+  /** An SQL expression hashing the values of `columns` (SQL expressions) to one integer: equal values, equal hash. */
+  rowHash(columns: readonly string[]): string;
   /**
    * A full model build goes through the subscriptions in chunks of about this many staged cost
    * days, so that the build's joins and sorts follow a chunk, not the account (Infinity: one chunk).
@@ -79,6 +81,7 @@ export abstract class BaseDestination<Connection extends object> implements Dest
   protected abstract transactionSetup(kind: TransactionKind): readonly string[];
   abstract readonly factsIndexedByDay: boolean;
   abstract scopeFirstDayStatement(day: string): string;
+  abstract rowHash(columns: readonly string[]): string;
   abstract readonly fullBuildChunkDays: number;
   private readonly bound = new WeakMap<Connection, Db>();
   /** The last transaction queued: one writer at a time (streams in two lanes commit in turn). */

@@ -83,7 +83,7 @@ export async function buildFacts(
         await fillBuildScope(db, chunk.map((subscriptionId) => ({ subscriptionId, dayFrom: null, dayTo: null })));
         for (const model of scoped) await insert(model);
         // One chunk holds every subscription: its grain audits read the tables whole, without the join to build_scope.
-        await audit(db, scoped, chunks.length > 1);
+        await audit(db, destination, scoped, chunks.length > 1);
       }
     } else {
       await fillBuildScope(db, await widenToBillingPeriods(db, mergeScopes([...scope, ...(await changedScopes(db, state.built_through_load_id))])));
@@ -95,14 +95,14 @@ export async function buildFacts(
         await run(db, `delete from ${model.name} using build_scope b where ${inScope(model.name)}`);
         await insert(model);
       }
-      await audit(db, scoped, true);
+      await audit(db, destination, scoped, true);
       if (recordLookback) lookbackRestatement = await recordLookbackRestatement(db, before, runId);
     }
     // The facts that are not per subscription (event volume, reconciliation) are rebuilt whole.
     for (const model of tables.filter((m) => !m.scoped)) {
       if (!full) await run(db, `delete from ${model.name}`);
       await insert(model);
-      await auditGrain(db, model, false);
+      await auditGrain(db, destination, model, false);
     }
     await hooks.after?.(db);
 
@@ -189,8 +189,8 @@ async function fillBuiltThroughDay(db: Db): Promise<void> {
  * And for each subscription and billing period of the scope whose days are all in the facts,
  * Σ daily total equals Orb's cumulative total at the period's last synced day, to the last decimal.
  */
-async function audit(db: Db, models: Model[], scoped: boolean): Promise<void> {
-  for (const model of models) await auditGrain(db, model, scoped);
+async function audit(db: Db, destination: Destination, models: Model[], scoped: boolean): Promise<void> {
+  for (const model of models) await auditGrain(db, destination, model, scoped);
 
   // stg_subscription_cost_totals holds the scope's days (whole billing periods), read once, each
   // with its facts' day (an equi-join, before the window: the window's order by period then serves
@@ -227,13 +227,20 @@ async function audit(db: Db, models: Model[], scoped: boolean): Promise<void> {
 }
 
 /** One row per grain among the model's rows, those in the build's scope (`scoped`) or all of them. */
-async function auditGrain(db: Db, model: Model, scoped: boolean): Promise<void> {
+async function auditGrain(db: Db, destination: Destination, model: Model, scoped: boolean): Promise<void> {
   const { grain, columns: specs } = factTable(model.name);
+  const rows = scoped ? `${model.name} join build_scope b on ${inScope(model.name)}` : model.name;
+  // First the grain hashed to one integer per row: counting distinct integers is a fraction of
+  // grouping the grain's text (PostgreSQL, 95,000 rows of fct_daily_costs: 24-39 ms against
+  // 102). Equal grains hash alike, so every duplicate shows here; a collision costs only the
+  // exact pass below, which decides.
+  const hash = destination.rowHash(grain.map((column) => `${model.name}.${column}`));
+  const { rows: counted } = await run(db, `select count(*) - count(distinct ${hash}) as suspects from ${rows}`);
+  if (Number(counted[0]!.suspects) === 0) return;
   // Text grouped by its bytes: under a database's collation (deterministic, as a default must be)
   // equal is equal bytes, and grouping by C.UTF-8's rules doubled PostgreSQL's audit of
   // fct_daily_costs (125 → 63 ms at 95,000 rows). DuckDB compares bytes anyway.
   const columns = grain.map((column) => `${model.name}.${column}${columnKind(specs[column]!) === 'text' ? ' collate "C"' : ''}`).join(', ');
-  const rows = scoped ? `${model.name} join build_scope b on ${inScope(model.name)}` : model.name;
   const { rows: duplicates } = await run(db, `select ${columns}, count(*) as n from ${rows} group by ${columns} having count(*) > 1 order by ${columns} limit 1`);
   const duplicate = duplicates[0];
   if (duplicate) {

@@ -69,6 +69,9 @@ export class DuckDBDestination extends BaseDestination<DuckDBConnection> {
   scopeFirstDayStatement(day: string): string {
     return `set variable orb_sync_scope_first_day = date '${day}'`;
   }
+  rowHash(columns: readonly string[]): string {
+    return `hash(${columns.join(', ')})`;
+  }
   // DuckDB works inside this process: a full build reads a chunk's staging at a time, so its joins
   // and sorts follow the chunk, not the account. Chunks fit the build's memory limit: the largest
   // table a chunk holds is its audit's count of fct_daily_costs by grain, some 3 rows of 100 bytes

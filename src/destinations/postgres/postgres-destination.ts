@@ -11,6 +11,9 @@ import { BaseDestination, type Db, type TransactionKind } from '../destination.j
 import { toMoney } from '../money.js';
 import { postgresTypeParsers } from '../normalize.js';
 
+/** hash_record_extended, which the grain audits use, came in PostgreSQL 14. */
+const MIN_SERVER_VERSION = 140000;
+
 export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   readonly engine = 'postgres';
   readonly db: Db;
@@ -28,6 +31,10 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
   // For the build's transaction only.
   scopeFirstDayStatement(day: string): string {
     return `select set_config('orb_sync.scope_first_day', '${day}', true)`;
+  }
+  // Each column by its type's own hash (PostgreSQL 14 and later).
+  rowHash(columns: readonly string[]): string {
+    return `hash_record_extended(row(${columns.join(', ')}), 0)`;
   }
   // The server's memory, not ours, and each chunk would scan the staging tables again: one chunk.
   readonly fullBuildChunkDays = Infinity;
@@ -58,6 +65,11 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
       throw new UserError(
         `cannot connect to PostgreSQL at ${hostname}:${port || 5432}${pathname}: ${errorMessage(error) || (error as { code?: string }).code}`,
       );
+    }
+    const { rows } = await pool.query<{ version: string; name: string }>(`select current_setting('server_version_num') as version, current_setting('server_version') as name`);
+    if (Number(rows[0]!.version) < MIN_SERVER_VERSION) {
+      await pool.end();
+      throw new UserError(`orb-sync needs PostgreSQL 14 or later; the server at ${new URL(url).hostname} runs ${rows[0]!.name}`);
     }
     return new PostgresDestination(pool, schema);
   }
