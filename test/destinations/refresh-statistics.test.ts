@@ -56,6 +56,21 @@ describe.each(ENGINES)('refreshStatistics on $name', (engine) => {
     expect(await reltuples('staged')).toBe(560);
   });
 
+  it("summarizes the block ranges a run filled in a table's BRIN index, as in the facts' index on day, and not the analyst's", async () => {
+    // One page per range. CREATE INDEX summarizes the pages there are; the run's 400 rows then fill new ones.
+    await destination.query('create index staged_on_day on staged using brin (day) with (pages_per_range = 1)');
+    await destination.query('create index analysts_on_id on analysts_table using brin (id) with (pages_per_range = 1)');
+    await destination.query(`insert into analysts_table select * from generate_series(1, 500)`);
+    await destination.transaction((tx) => tx.bulkLoad(STAGED, rows(400)));
+    // What is left to summarize (summarizing it, so each index can be asked once).
+    const unsummarized = async (index: string) => Number((await destination.query<{ n: string }>(`select brin_summarize_new_values('"${schema}"."${index}"'::regclass) as n`))[0]!.n);
+
+    // Analyzed, not vacuumed (nothing was deleted), and VACUUM is what summarizes by itself.
+    expect(await destination.refreshStatistics({ staged: 400 })).toEqual(['staged']);
+    expect(await unsummarized('staged_on_day')).toBe(0);
+    expect(await unsummarized('analysts_on_id')).toBeGreaterThan(0);
+  });
+
   it('vacuums a table whose deleted rows pass 20% of it, as a model build leaves its facts', async () => {
     await destination.refreshStatistics({ staged: 400 });
     const client = new pg.Client({ connectionString: postgresUrl() });
