@@ -3,23 +3,13 @@
 // orb-sync process (VmHWM; with DuckDB the engine runs inside it, with PostgreSQL only the client
 // does), with a smaller account beside it to show memory does not grow with the account.
 // Usage: node bench/scale.mjs   (BENCH_SCALE_SUBSCRIPTIONS=10000,1000 and BENCH_SCALE_DAYS scale it;
-// BENCH_ENGINES=duckdb,duckdb-thresholds,postgres picks the cases)
+// BENCH_ENGINES=duckdb,postgres picks the engines)
 import { startSimulator, openTarget, runOrbSync, latestSummary, stagingRows, totalCalls, report, table, fmt, seconds, mark, envInt } from './lib.mjs';
 
 const sizes = (process.env.BENCH_SCALE_SUBSCRIPTIONS ?? '1000,10000').split(',').map(Number);
 const days = envInt('BENCH_SCALE_DAYS', 365);
-/** README's allocator settings for DuckDB on Linux: the C allocator's thresholds fixed at their defaults. */
-const GLIBC_THRESHOLDS = { MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' };
-/** Each case: an engine, and the environment orb-sync runs with beyond the bench's own. */
-const CASES = {
-  duckdb: { engine: 'duckdb', env: {} },
-  'duckdb-thresholds': { engine: 'duckdb', env: GLIBC_THRESHOLDS },
-  postgres: { engine: 'postgres', env: {} },
-};
-const cases = (process.env.BENCH_ENGINES ?? 'duckdb,duckdb-thresholds,postgres').split(',').map((name) => {
-  if (!CASES[name]) throw new Error(`BENCH_ENGINES: no case ${name} (${Object.keys(CASES).join(', ')})`);
-  return { name, ...CASES[name] };
-});
+const engines = (process.env.BENCH_ENGINES ?? 'duckdb,postgres').split(',');
+for (const engine of engines) if (!['duckdb', 'postgres'].includes(engine)) throw new Error(`BENCH_ENGINES: no engine ${engine} (duckdb, postgres)`);
 const TARGET_MIB = 300;
 
 const rows = [];
@@ -29,16 +19,16 @@ for (const subscriptions of sizes) {
   const simulator = await startSimulator({ subscriptions, customers: Math.max(1, Math.round(subscriptions / 5)), days });
   simulatorArgs = simulator.args.replace(/--port \d+ /, '');
   try {
-    for (const { name, engine, env: caseEnv } of cases) {
+    for (const engine of engines) {
       const target = await openTarget(engine, 'scale');
       try {
         // No rate limits in the simulator; orb-sync's limiters set high enough not to pace.
-        const env = { ...target.env, ...caseEnv, ORB_BASE_URL: simulator.url, ORB_SYNC_ANALYTICS_RPS: '100000', ORB_SYNC_RPS: '100000' };
+        const env = { ...target.env, ORB_BASE_URL: simulator.url, ORB_SYNC_ANALYTICS_RPS: '100000', ORB_SYNC_RPS: '100000' };
         const run = await runOrbSync(['sync'], env, { sampleMs: 2000 });
         const summary = await latestSummary(target);
         const staged = stagingRows(summary);
         rows.push([
-          name,
+          engine,
           fmt(subscriptions),
           seconds(run.wallMs),
           fmt(totalCalls(summary)),
@@ -49,7 +39,7 @@ for (const subscriptions of sizes) {
         ]);
         // Resident memory at each fifth of the run: flat means it does not grow with what was read.
         const fifths = [1, 2, 3, 4, 5].map((k) => run.samples[Math.min(run.samples.length - 1, Math.floor((k * run.samples.length) / 5) - 1)]);
-        curves.push(`${name}, ${fmt(subscriptions)} subscriptions: ${fifths.filter(Boolean).map((s) => `${fmt(s.s)} s ${fmt(s.rssMiB)} MiB`).join(' → ')}`);
+        curves.push(`${engine}, ${fmt(subscriptions)} subscriptions: ${fifths.filter(Boolean).map((s) => `${fmt(s.s)} s ${fmt(s.rssMiB)} MiB`).join(' → ')}`);
       } finally {
         await target.drop();
       }
@@ -66,10 +56,9 @@ report({
     `The simulator: \`orb-sync ${simulatorArgs}\` (customers = subscriptions ÷ 5), in its own process on the same 2 cores: its`,
     'CPU time (it recomputes every cost from its seed) is part of the wall time. orb-sync: `orb-sync sync` with',
     '`--analytics-rps 100000 --rps 100000`, every other setting at its default (`--duckdb-memory-limit 100MB`), into a new DuckDB file',
-    'or a new PostgreSQL schema. Peak RSS is VmHWM of the orb-sync process as it exits. duckdb-thresholds: the same with',
-    `the README's allocator settings for Linux, ${Object.entries(GLIBC_THRESHOLDS).map(([k, v]) => `\`${k}=${v}\``).join(' ')}.`,
+    'or a new PostgreSQL schema. Peak RSS is VmHWM of the orb-sync process as it exits.',
     '',
-    table(['case', 'subscriptions', 'wall', 'API calls', 'staging rows', 'rows/s', 'models', 'peak RSS'], rows),
+    table(['engine', 'subscriptions', 'wall', 'API calls', 'staging rows', 'rows/s', 'models', 'peak RSS'], rows),
     '',
     'Resident memory of the orb-sync process over the run (sampled every 2 s, at each fifth of the run):',
     '',

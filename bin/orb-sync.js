@@ -20,6 +20,10 @@ setFlagsFromString('--semi-space-growth-factor=1');
 // same time. jemalloc reads this when DuckDB's library loads, which is after this line.
 process.env.DUCKDB_JE_MALLOC_CONF ??= 'narenas:1';
 
+// glibc's own thresholds for giving memory back, held before DuckDB loads and the sync allocates.
+const { holdMallocThresholds } = await import('../dist/util/malloc-thresholds.js');
+await holdMallocThresholds();
+
 const { main } = await import('../dist/cli/main.js');
 
 process.exitCode = await main(process.argv.slice(2));
