@@ -57,8 +57,11 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
       application_name: 'orb-sync',
       max: 4,
     });
+    let server: { version: string; name: string };
     try {
-      await pool.query(`create schema if not exists "${schema}"`);
+      server = (await pool.query<{ version: string; name: string }>(`select current_setting('server_version_num') as version, current_setting('server_version') as name`)).rows[0]!;
+      // Nothing is created on a server orb-sync then refuses.
+      if (Number(server.version) >= MIN_SERVER_VERSION) await pool.query(`create schema if not exists "${schema}"`);
     } catch (error) {
       await pool.end();
       const { hostname, port, pathname } = new URL(url);
@@ -66,10 +69,9 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
         `cannot connect to PostgreSQL at ${hostname}:${port || 5432}${pathname}: ${errorMessage(error) || (error as { code?: string }).code}`,
       );
     }
-    const { rows } = await pool.query<{ version: string; name: string }>(`select current_setting('server_version_num') as version, current_setting('server_version') as name`);
-    if (Number(rows[0]!.version) < MIN_SERVER_VERSION) {
+    if (Number(server.version) < MIN_SERVER_VERSION) {
       await pool.end();
-      throw new UserError(`orb-sync needs PostgreSQL 14 or later; the server at ${new URL(url).hostname} runs ${rows[0]!.name}`);
+      throw new UserError(`orb-sync needs PostgreSQL 14 or later; the server at ${new URL(url).hostname} runs ${server.name}`);
     }
     return new PostgresDestination(pool, schema);
   }
