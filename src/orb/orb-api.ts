@@ -204,9 +204,17 @@ export class OrbApi {
   /**
    * Every page of a list, each page fetched through call(). Stops with an error when Orb hands
    * back a cursor it has already given, says "more" without a cursor, or serves records this
-   * listing has already returned (a cursor that changes while the data repeats).
+   * listing has already returned (a cursor that changes while the data repeats). With `readAhead`
+   * the next page is requested before this one is handed over, so Orb's answer and the caller's
+   * work on this page overlap; for a caller that reads to the end (one that may stop early would
+   * pay a request for a page it never reads).
    */
-  async *pages<T>(endpoint: EndpointClass, label: string, first: (client: Orb) => Promise<Page<T>>): AsyncGenerator<T[]> {
+  async *pages<T>(
+    endpoint: EndpointClass,
+    label: string,
+    first: (client: Orb) => Promise<Page<T>>,
+    { readAhead = false }: { readAhead?: boolean } = {},
+  ): AsyncGenerator<T[]> {
     let page = (await this.call(endpoint, label, first, pageEnvelope)).data;
     const seenCursors = new Set<string>();
     const seen = new Set<unknown>();
@@ -217,16 +225,20 @@ export class OrbApi {
         if (seen.has(id)) throw new PaginationError(`${label}: Orb returned ${String(id).slice(0, 80)} on two pages of one listing; pagination does not advance`);
         seen.add(id);
       }
-      yield page.data;
       const { has_more: hasMore, next_cursor: cursor } = page.pagination_metadata;
+      const current = page;
+      const fetchNext = () => this.call(endpoint, label, () => current.getNextPage(), pageEnvelope);
+      const ahead = readAhead && cursor && !seenCursors.has(cursor) ? fetchNext() : undefined;
+      // Handled here too: a caller that stops on this page never awaits it.
+      ahead?.catch(() => undefined);
+      yield page.data;
       if (!cursor) {
         if (hasMore) throw new PaginationError(`${label}: Orb said there are more pages but gave no cursor`);
         return;
       }
       if (seenCursors.has(cursor)) throw new PaginationError(`${label}: Orb returned cursor ${cursor} twice; pagination does not advance`);
       seenCursors.add(cursor);
-      const current = page;
-      page = (await this.call(endpoint, label, () => current.getNextPage(), pageEnvelope)).data;
+      page = (await (ahead ?? fetchNext())).data;
     }
   }
 

@@ -49,7 +49,7 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
   const label = `GET ${stream.name}`;
   const mayStop = stream.olderPagesSettled !== undefined && cursors.has(WHOLE_PARTITION);
   let stoppedEarly = false;
-  for await (const records of ctx.api.pages(stream.endpoint, label, (orb) => stream.list(orb, cursor))) {
+  for await (const records of ctx.api.pages(stream.endpoint, label, (orb) => stream.list(orb, cursor), { readAhead: !mayStop })) {
     const before = { rowsLoaded, rejected };
     await take(records);
     const unchanged = rowsLoaded === before.rowsLoaded && rejected === before.rejected;
@@ -62,7 +62,7 @@ export async function runListStream<R>(ctx: StreamContext, stream: ListStream<R>
   // A list read from no cursor returned every record: its re-reads would only read them again.
   if (rereadDue && cursor !== undefined) {
     for (const reread of stream.rereads) {
-      for await (const records of ctx.api.pages(stream.endpoint, label, reread)) await take(records);
+      for await (const records of ctx.api.pages(stream.endpoint, label, reread, { readAhead: true })) await take(records);
     }
   }
   for (const key of (await stream.stale?.keys(ctx, seen)) ?? []) {
