@@ -8,10 +8,14 @@ const CUSTOMERS = 25; // three pages
 
 describe('OrbApi.pages', () => {
   let simulator: Simulator;
-  afterEach(() => simulator.close());
+  const listening: Simulator[] = [];
+  afterEach(async () => {
+    for (const each of listening.splice(0)) await each.close();
+  });
 
   async function customerPages(readAhead: boolean) {
     simulator = createSimulator({ customers: CUSTOMERS, subscriptions: CUSTOMERS, days: 10, now: '2026-06-15T12:00:00Z' });
+    listening.push(simulator);
     const api = new OrbApi({ apiKey: 'test-key', baseUrl: await simulator.listen(), analyticsRps: 1000, rps: 1000, maxRetries: 0, log: silentLogger });
     return api.pages('default', 'GET customers', (orb) => orb.customers.list({ limit: PAGE }), { readAhead });
   }

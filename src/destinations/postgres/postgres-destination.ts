@@ -58,10 +58,12 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
       max: 4,
     });
     let server: { version: string; name: string };
+    let supported: boolean;
     try {
       server = (await pool.query<{ version: string; name: string }>(`select current_setting('server_version_num') as version, current_setting('server_version') as name`)).rows[0]!;
+      supported = Number(server.version) >= MIN_SERVER_VERSION;
       // Nothing is created on a server orb-sync then refuses.
-      if (Number(server.version) >= MIN_SERVER_VERSION) await pool.query(`create schema if not exists "${schema}"`);
+      if (supported) await pool.query(`create schema if not exists "${schema}"`);
     } catch (error) {
       await pool.end();
       const { hostname, port, pathname } = new URL(url);
@@ -69,7 +71,7 @@ export class PostgresDestination extends BaseDestination<pg.PoolClient> {
         `cannot connect to PostgreSQL at ${hostname}:${port || 5432}${pathname}: ${errorMessage(error) || (error as { code?: string }).code}`,
       );
     }
-    if (Number(server.version) < MIN_SERVER_VERSION) {
+    if (!supported) {
       await pool.end();
       throw new UserError(`orb-sync needs PostgreSQL 14 or later; the server at ${new URL(url).hostname} runs ${server.name}`);
     }
